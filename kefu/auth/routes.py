@@ -1,0 +1,47 @@
+"""Login and logout; logins are rate-limited per address."""
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from kefu.auth import bp
+from kefu.auth.forms import LoginForm
+from kefu.extensions import db, limiter
+from kefu.models import User
+
+
+def _safe_next(target):
+    """Only same-site relative paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_RATE_LIMIT"],
+               methods=["POST"])
+def login():
+    """Show the form; on POST check the password of an active user."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalars(
+            select(User).where(func.lower(User.email) == form.email.data.strip().lower())
+        ).first()
+        if user is None or not user.check_password(form.password.data):
+            flash("Wrong email or password.", "error")
+        elif not user.active:
+            flash("This account is deactivated.", "error")
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")) or url_for("widget.demo_shop"))
+    return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session (POST with CSRF token, so no link can log someone out)."""
+    logout_user()
+    return redirect(url_for("auth.login"))

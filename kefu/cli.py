@@ -1,0 +1,137 @@
+"""``kefu`` / ``flask --app kefu`` commands: setup, create-user, train, run."""
+import secrets
+import sys
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from kefu.extensions import db
+from kefu.models import ROLES, User
+
+
+def init_app(app):
+    """Register the commands on the app's CLI group."""
+    app.cli.add_command(setup_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(train_command)
+    app.cli.add_command(serve_command)
+
+
+def upgrade_database():
+    """Create or migrate the schema to the newest revision (Flask-Migrate/Alembic)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def create_user(email, name, role, password=None):
+    """Create a user; returns (user, password) with a generated password if none given."""
+    if role not in ROLES:
+        raise click.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    email = email.strip().lower()
+    if db.session.scalars(select(User).where(func.lower(User.email) == email)).first():
+        raise click.ClickException(f"a user with email {email} exists already")
+    password = password or secrets.token_urlsafe(12)
+    user = User(email=email, name=name, role=role, active=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user, password
+
+
+def ensure_admin():
+    """On a desk with no users, create an admin and print the password once."""
+    if db.session.scalar(select(func.count(User.id))):
+        return None
+    email = current_app.config.get("ADMIN_EMAIL", "admin@example.com")
+    user, password = create_user(email, "Admin", "admin")
+    click.secho("\n  First start: an admin account was created.", fg="green", bold=True)
+    click.echo(f"    email:    {user.email}\n    password: {password}")
+    click.secho("  This password is shown only now; keep it safe.\n", fg="yellow")
+    return user
+
+
+def progress_bar():
+    """A progress callback ``(stage, done, total)`` that draws a bar on the terminal."""
+    state = {"stage": None}
+
+    def report(stage, done, total):
+        width = 30
+        filled = int(width * done / total) if total else width
+        if state["stage"] not in (None, stage):
+            sys.stderr.write("\n")
+        state["stage"] = stage
+        sys.stderr.write(f"\r  {stage:<24} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+            state["stage"] = None
+        sys.stderr.flush()
+
+    return report
+
+
+def train_if_needed(force=False):
+    """Train the bot when its saved model is missing or stale (or when forced)."""
+    import bot
+
+    cfg = current_app.config
+    if force or bot.is_stale(cfg["INTENTS_DIR"], cfg["MODEL_DIR"]):
+        click.echo(f"Training the bot from {cfg['INTENTS_DIR']} ...")
+        trained = current_app.extensions["kefu_bot"].train(progress=progress_bar())
+        scores = trained.metadata.get("scores", {})
+        click.echo(f"Model saved in {cfg['MODEL_DIR']} "
+                   f"({trained.metadata.get('n_intents')} intents; scores {scores})")
+        return True
+    return False
+
+
+def setup():
+    """Everything a fresh checkout needs before serving: schema, model, first admin."""
+    upgrade_database()
+    train_if_needed()
+    ensure_admin()
+
+
+@click.command("setup")
+def setup_command():
+    """Create or migrate the database, train the bot if needed, create the first admin."""
+    setup()
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option("--password", help="Generated and printed when omitted.")
+def create_user_command(email, name, role, password):
+    """Create an admin, agent or editor account."""
+    user, password_used = create_user(email, name, role, password)
+    click.echo(f"Created {user.role} {user.email}")
+    if not password:
+        click.echo(f"Password: {password_used}")
+
+
+@click.command("train")
+@click.option("--force/--if-stale", default=True, show_default=True)
+def train_command(force):
+    """Train the bot from the intent files and save it where the server picks it up."""
+    if not train_if_needed(force=force):
+        click.echo("The saved model is up to date.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-setup", is_flag=True, help="Skip migrations, training and the admin check.")
+def serve_command(host, port, no_setup):
+    """Serve HTTP and Socket.IO (use ``kefu run``, which monkey-patches first)."""
+    from kefu.extensions import socketio
+
+    if not no_setup:
+        setup()
+    app = current_app._get_current_object()
+    click.echo(f"kefu on http://{host}:{port} ({socketio.async_mode})")
+    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
+                 allow_unsafe_werkzeug=True)

@@ -1,0 +1,101 @@
+"""Configuration defaults and loading.
+
+Precedence, lowest first: :class:`Defaults`, ``instance/config.py``, environment
+variables prefixed ``KEFU_`` (``KEFU_DATABASE_URL``, ``KEFU_SECRET_KEY``,
+``KEFU_MESSAGE_QUEUE``, ...), then the ``test_config`` mapping given to the factory.
+Secrets never have a default here: ``kefu setup`` writes a random ``SECRET_KEY`` into
+``instance/config.py``, which git ignores.
+"""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Environment names that do not follow the plain ``KEFU_<CONFIG_KEY>`` rule.
+ENV_ALIASES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+}
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+
+class Defaults:
+    """Settings that are safe to ship; everything secret comes from instance or env."""
+
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None  # filled in with instance/kefu.sqlite
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    ASYNC_MODE = "eventlet"
+    MESSAGE_QUEUE = None  # e.g. redis://localhost:6379/0 for several processes
+    RATELIMIT_STORAGE_URI = "memory://"  # redis://... when several processes run
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    VISITOR_MESSAGE_RATE_LIMIT = "20 per 10 seconds"
+    VISITOR_CONNECT_RATE_LIMIT = "30 per minute"
+    INTENTS_DIR = str(PROJECT_ROOT / "intents")
+    MODEL_DIR = None  # filled in with instance/model
+    BOT_RELOAD_CHECK_SECONDS = 2.0
+    VISITOR_TOKEN_MAX_AGE = 180 * 24 * 3600
+    MAX_MESSAGE_LENGTH = 2000
+    MAX_CLIENT_MSG_ID_LENGTH = 64
+    HISTORY_LIMIT = 200
+    CORS_ALLOWED_ORIGINS = "*"  # the widget is embedded on other sites
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+
+def load_config(app, test_config=None):
+    """Apply defaults, ``instance/config.py``, ``KEFU_*`` env vars and ``test_config``."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, value in _prefixed_env("KEFU_").items():
+        app.config[ENV_ALIASES.get(key, key)] = value
+    if test_config:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'kefu.sqlite'}"
+    if not app.config.get("MODEL_DIR"):
+        app.config["MODEL_DIR"] = str(instance / "model")
+    if app.config["ASYNC_MODE"] not in ASYNC_MODES:
+        raise RuntimeError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: run `kefu setup` (writes instance/config.py) "
+            "or set KEFU_SECRET_KEY"
+        )
+
+
+def _prefixed_env(prefix):
+    """Read ``KEFU_*`` variables; JSON-looking values (numbers, true) are parsed."""
+    import json
+
+    values = {}
+    for name, raw in os.environ.items():
+        if not name.startswith(prefix) or name in ("KEFU_INSTANCE_PATH",):
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        values[name[len(prefix):]] = value
+    return values
+
+
+def write_instance_config(instance_path):
+    """Create ``instance/config.py`` with a random SECRET_KEY unless it exists.
+
+    Returns True when the file was created.
+    """
+    path = Path(instance_path) / "config.py"
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Local settings for this machine; git ignores this file.\n"
+        f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
+    )
+    os.chmod(path, 0o600)
+    return True

@@ -1,0 +1,187 @@
+"""Database models: who talks (User, Visitor), where (Conversation), and what (Message).
+
+The database is the source of truth for every conversation, queue and assignment,
+so that several kefu processes can serve the same desk.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+    UniqueConstraint, event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kefu.extensions import db
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; stored as UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """DateTime that always comes back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+ROLES = ("admin", "agent", "editor")
+SENDERS = ("visitor", "bot", "agent", "system")
+STATES = ("bot", "waiting", "agent", "closed")
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: admin, agent or content editor."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    def has_role(self, *roles: str) -> bool:
+        """Admins may do everything any role may."""
+        return self.role == "admin" or self.role in roles
+
+
+class Visitor(db.Model):
+    """Someone chatting through the widget, known only by a signed token."""
+
+    __tablename__ = "visitors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_hex(16)
+    )
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    user_agent: Mapped[Optional[str]] = mapped_column(String(512))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    conversations: Mapped[list["Conversation"]] = relationship(
+        back_populates="visitor", order_by="Conversation.id"
+    )
+
+
+class Conversation(db.Model):
+    """One chat between a visitor and kefu: the bot first, then perhaps a person."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_visitor_state", "visitor_id", "state"),
+        Index("ix_conversations_state_escalated", "state", "escalated_at"),
+        Index("ix_conversations_agent_state", "assigned_agent_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="bot")
+    assigned_agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    first_agent_reply_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    rating: Mapped[Optional[int]] = mapped_column(Integer)
+
+    visitor: Mapped[Visitor] = relationship(back_populates="conversations")
+    assigned_agent: Mapped[Optional[User]] = relationship()
+    messages: Mapped[list["Message"]] = relationship(
+        back_populates="conversation", order_by="Message.id"
+    )
+
+
+class Message(db.Model):
+    """A line in a conversation; visitor lines carry the client's id for idempotency."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_msg_id", name="uq_messages_client_msg"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    sender: Mapped[str] = mapped_column(String(16))
+    sender_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    client_msg_id: Mapped[Optional[str]] = mapped_column(String(64))
+    reply_to: Mapped[Optional[str]] = mapped_column(String(64))
+    intent: Mapped[Optional[str]] = mapped_column(String(64))
+    confidence: Mapped[Optional[float]] = mapped_column(Float)
+    bot_action: Mapped[Optional[str]] = mapped_column(String(16))
+    extra: Mapped[Optional[dict]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    sender_user: Mapped[Optional[User]] = relationship()
+
+
+class ConversationEvent(db.Model):
+    """A state change with who did it and why: the audit trail reports are built on."""
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (Index("ix_events_conversation_id", "conversation_id", "id"),
+                      Index("ix_events_kind_created", "kind", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[Optional[str]] = mapped_column(String(16))
+    to_state: Mapped[Optional[str]] = mapped_column(String(16))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[Optional[str]] = mapped_column(String(32))
+    data: Mapped[Optional[dict]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL so readers never block the writer, and enforce foreign keys."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,8 @@
+"""Socket.IO namespaces: thin handlers that validate, call a service and emit."""
+
+
+def init_app(app, socketio):
+    """Register every namespace on ``socketio``."""
+    from kefu.realtime.visitor import VisitorNamespace
+
+    socketio.on_namespace(VisitorNamespace("/visitor"))

@@ -1,0 +1,46 @@
+"""Helpers shared by the namespaces: safe acks and per-connection state."""
+import functools
+import logging
+
+from flask import request
+
+from kefu.extensions import socketio
+from kefu.protocol import fail
+from kefu.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def acked(handler):
+    """Turn ServiceError into an error ack and any other failure into ``internal_error``.
+
+    A handler must never raise: the client keeps its connection and learns what went
+    wrong in the ack of the event it sent.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(self, *args):
+        try:
+            return handler(self, *args)
+        except ServiceError as error:
+            return fail(error)
+        except Exception:
+            log.exception("%s failed", handler.__name__)
+            return fail(ServiceError("internal_error", "The server could not handle this event."))
+
+    return wrapper
+
+
+def save_connection(namespace: str, data: dict) -> None:
+    """Remember who this socket is (per connection, in this process)."""
+    socketio.server.save_session(request.sid, data, namespace=namespace)
+
+
+def connection(namespace: str) -> dict:
+    """What :func:`save_connection` stored for this socket."""
+    return socketio.server.get_session(request.sid, namespace=namespace)
+
+
+def visitor_room(public_id: str) -> str:
+    """Every socket of one visitor (several tabs) joins this room."""
+    return f"visitor:{public_id}"

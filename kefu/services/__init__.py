@@ -1,0 +1,1 @@
+"""Domain logic that handlers call: no request, no emit, plain values in and out."""

@@ -1,0 +1,29 @@
+"""Rate limits for Socket.IO traffic, shared by every process through the limits storage.
+
+HTTP routes use Flask-Limiter; Socket.IO events have no request hooks, so they ask
+this module, which uses the same storage (memory:// alone, redis:// for many processes).
+"""
+from flask import current_app
+from limits import parse, storage, strategies
+
+
+class EventLimiter:
+    """Moving-window limits keyed by (name, identity)."""
+
+    def __init__(self, storage_uri: str):
+        self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+
+    def hit(self, limit: str, *identity: str) -> bool:
+        """Count one hit; False when the caller is over ``limit`` (e.g. "20 per 10 seconds")."""
+        return self._limiter.hit(parse(limit), *identity)
+
+
+def init_app(app):
+    """Create the limiter with the app's storage setting."""
+    app.extensions["kefu_event_limiter"] = EventLimiter(app.config["RATELIMIT_STORAGE_URI"])
+
+
+def allow(setting: str, *identity: str) -> bool:
+    """True when one more event under the limit named by config ``setting`` is allowed."""
+    app = current_app
+    return app.extensions["kefu_event_limiter"].hit(app.config[setting], setting, *identity)

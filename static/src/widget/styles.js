@@ -1,0 +1,40 @@
+// Styles live in the shadow root, so the host page and the widget never restyle each other.
+export const CSS = `
+:host { all: initial; }
+* { box-sizing: border-box; font-family: -apple-system, "PingFang SC", "Microsoft YaHei", "Segoe UI", sans-serif; }
+.launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%;
+  border: 0; background: #1f6feb; color: #fff; font-size: 26px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483000; }
+.panel { position: fixed; right: 20px; bottom: 88px; width: 360px; max-width: calc(100vw - 24px); height: 520px;
+  max-height: calc(100vh - 110px); background: #fff; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.25);
+  display: none; flex-direction: column; overflow: hidden; z-index: 2147483000; color: #1b1f24; font-size: 14px; }
+.panel.open { display: flex; }
+header { background: #1f6feb; color: #fff; padding: 12px 14px; display: flex; align-items: center; justify-content: space-between; }
+header .t { font-weight: 600; font-size: 15px; }
+header .s { font-size: 12px; opacity: .85; }
+header button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; }
+.status { font-size: 12px; padding: 4px 14px; background: #fff8c5; color: #6b5b00; display: none; }
+.status.show { display: block; }
+.log { flex: 1; overflow-y: auto; padding: 12px; background: #f6f8fa; }
+.msg { margin: 6px 0; display: flex; flex-direction: column; }
+.msg .kefu-body { max-width: 82%; padding: 8px 11px; border-radius: 12px; line-height: 1.45; word-wrap: break-word; white-space: normal; }
+.msg.visitor { align-items: flex-end; }
+.msg.visitor .kefu-body { background: #1f6feb; color: #fff; white-space: pre-wrap; }
+.msg.bot .kefu-body, .msg.agent .kefu-body { background: #fff; border: 1px solid #d0d7de; }
+.msg.agent .kefu-body { white-space: pre-wrap; }
+.msg.system { align-items: center; }
+.msg.system .kefu-body { background: transparent; color: #57606a; font-size: 12px; text-align: center; }
+.msg .who { font-size: 11px; color: #57606a; margin: 0 4px 2px; }
+.msg.pending .kefu-body { opacity: .6; }
+.msg.failed .kefu-body { background: #cf222e; cursor: pointer; }
+.kefu-body p { margin: 0 0 6px; } .kefu-body p:last-child { margin-bottom: 0; }
+.kefu-body ul, .kefu-body ol { margin: 4px 0; padding-left: 20px; }
+.kefu-body a { color: #0969da; }
+.chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; max-width: 90%; }
+.chips .label { font-size: 12px; color: #57606a; width: 100%; }
+.chip { border: 1px solid #1f6feb; color: #1f6feb; background: #fff; border-radius: 14px; padding: 4px 10px; cursor: pointer; font-size: 13px; }
+form { display: flex; border-top: 1px solid #d0d7de; padding: 8px; gap: 6px; background: #fff; }
+textarea { flex: 1; resize: none; border: 1px solid #d0d7de; border-radius: 8px; padding: 8px; font-size: 14px; height: 40px; }
+form button { background: #1f6feb; color: #fff; border: 0; border-radius: 8px; padding: 0 14px; cursor: pointer; }
+.tools { display: flex; gap: 6px; padding: 0 8px 8px; background: #fff; }
+.tools button { border: 0; background: transparent; color: #0969da; cursor: pointer; font-size: 12px; padding: 0; }
+`;

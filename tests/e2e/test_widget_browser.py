@@ -1,0 +1,55 @@
+"""A visitor in a real browser (Debian chromium through Playwright) on the demo shop."""
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def open_widget(page, url):
+    page.goto(url + "/")
+    page.locator("[data-kefu=launcher]").click()
+    page.locator(".msg.bot").first.wait_for()  # the greeting means: connected, session received
+
+
+def ask(page, text):
+    before = page.locator(".msg.bot").count()
+    page.locator("[data-kefu=input]").fill(text)
+    page.locator("[data-kefu=send]").click()
+    page.locator(".msg.bot").nth(before).wait_for()
+    return page.locator(".msg.bot").nth(before)
+
+
+def test_visitor_asks_in_chinese_and_english_and_gets_both_answers(browser, live_server):
+    page = browser.new_page(locale="zh-CN")
+    open_widget(page, live_server.url)
+    assert "您好" in page.locator(".msg.bot").first.inner_text()
+    zh = ask(page, "什么时候发货")
+    assert zh.get_attribute("data-intent") == "shipping_time"
+    assert "小时" in zh.inner_text()
+    en = ask(page, "how long does shipping take")
+    assert en.get_attribute("data-intent") == "shipping_time"
+    assert "hours" in en.inner_text().lower()
+    page.close()
+
+
+def test_reloading_the_page_keeps_the_conversation(browser, live_server):
+    page = browser.new_page(locale="en-US")
+    open_widget(page, live_server.url)
+    ask(page, "how long does shipping take")
+    page.reload()
+    page.locator(".msg.visitor").first.wait_for()
+    assert page.locator(".msg.visitor").first.inner_text() == "how long does shipping take"
+    assert page.locator(".msg.bot[data-intent=shipping_time]").count() == 1
+    page.close()
+
+
+def test_markup_typed_by_a_visitor_is_shown_as_text(browser, live_server):
+    page = browser.new_page(locale="en-US")
+    alerts = []
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    open_widget(page, live_server.url)
+    payload = "<img src=x onerror=alert(1)>"
+    ask(page, payload)
+    assert page.locator(".msg.visitor").last.inner_text() == payload
+    assert page.locator(".msg img").count() == 0
+    assert alerts == []
+    page.close()

@@ -1,0 +1,42 @@
+"""Small helpers shared by tests: reading events from test clients, making data."""
+import itertools
+
+from kefu.cli import create_user
+
+_ids = itertools.count(1)
+
+
+def events(sio, name, namespace="/visitor"):
+    """Payloads of every ``name`` event the test client received since the last call."""
+    return [e["args"][0] for e in sio.get_received(namespace) if e["name"] == name]
+
+
+def received(sio, namespace="/visitor"):
+    """All events received since the last call, as (name, payload) pairs."""
+    return [(e["name"], e["args"][0] if e["args"] else None) for e in sio.get_received(namespace)]
+
+
+def session_of(sio):
+    """The ``session`` event a visitor got on connect."""
+    sessions = events(sio, "session")
+    assert len(sessions) == 1, sessions
+    return sessions[0]
+
+
+def send(sio, text, client_msg_id=None, namespace="/visitor", **extra):
+    """Emit a visitor ``message`` and return its ack."""
+    payload = {"client_msg_id": client_msg_id or f"m{next(_ids)}", "text": text, **extra}
+    return sio.emit("message", payload, namespace=namespace, callback=True)
+
+
+def make_user(app, role="agent", email=None, password="correct horse battery", name=None,
+              active=True):
+    """Create a user and return (id, email, password)."""
+    email = email or f"{role}{next(_ids)}@example.com"
+    with app.app_context():
+        from kefu.extensions import db
+
+        user, _ = create_user(email, name or role.title(), role, password)
+        user.active = active
+        db.session.commit()
+        return user.id, email, password
