@@ -55,10 +55,12 @@ def create_app(test_config=None, *, instance_path=None):
     def load_user(user_id):
         return db.session.get(models.User, int(user_id))
 
+    from kefu.agent import bp as agent_bp
     from kefu.auth import bp as auth_bp
     from kefu.widget import bp as widget_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(agent_bp)
     app.register_blueprint(widget_bp)
 
     from kefu import realtime

@@ -35,7 +35,8 @@ def login():
             flash("This account is deactivated.", "error")
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("widget.demo_shop"))
+            home = url_for("agent.workspace") if user.has_role("agent") else url_for("widget.demo_shop")
+            return redirect(_safe_next(request.args.get("next")) or home)
     return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
 
 

@@ -4,6 +4,7 @@ import { build } from "esbuild";
 
 const entries = {
   "kefu-widget": "static/src/widget/index.js",
+  "kefu-agent": "static/src/agent/index.js",
 };
 
 for (const [name, entry] of Object.entries(entries)) {

@@ -1,0 +1,139 @@
+// The composer: reply or private note, "/shortcut" canned replies, typing signals.
+import { el } from "../widget/render.js";
+import { fillVariables } from "./canned.js";
+
+const TYPING_REPEAT_MS = 2500;
+const TYPING_IDLE_MS = 3000;
+
+export class Composer {
+  constructor(form, canned, { onSend, onTyping, variables }) {
+    this.form = form;
+    this.input = form.querySelector("[data-role=input]");
+    this.pop = form.querySelector("[data-role=canned-pop]");
+    this.error = form.querySelector("[data-role=composer-error]");
+    this.canned = canned;
+    this.onSend = onSend;
+    this.onTyping = onTyping;
+    this.variables = variables;
+    this.choices = [];
+    this.selected = 0;
+    this.typingSentAt = 0;
+    this.idleTimer = null;
+    form.addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
+    this.input.addEventListener("input", () => { this.updatePop(); this.typed(); });
+    this.input.addEventListener("keydown", (e) => this.keydown(e));
+    for (const radio of form.querySelectorAll("input[name=mode]")) {
+      radio.addEventListener("change", () => this.form.classList.toggle("note-mode", this.mode() === "note"));
+    }
+  }
+
+  mode() {
+    return this.form.querySelector("input[name=mode]:checked").value;
+  }
+
+  setMode(mode, { replyAllowed }) {
+    const reply = this.form.querySelector("input[value=reply]");
+    reply.disabled = !replyAllowed;
+    const wanted = replyAllowed ? mode : "note";
+    this.form.querySelector(`input[value=${wanted}]`).checked = true;
+    this.form.classList.toggle("note-mode", wanted === "note");
+  }
+
+  setEnabled(on) {
+    this.input.disabled = !on;
+    this.form.querySelector("[data-role=send]").disabled = !on;
+  }
+
+  showError(text) {
+    this.error.textContent = text || "";
+  }
+
+  /** The "/word" being typed right before the cursor, or null. */
+  slashWord() {
+    const before = this.input.value.slice(0, this.input.selectionStart);
+    const m = before.match(/(^|\s)\/([^\s/]*)$/);
+    return m ? { word: m[2], start: before.length - m[2].length - 1 } : null;
+  }
+
+  updatePop() {
+    const slash = this.slashWord();
+    this.choices = slash ? this.canned.matching(slash.word).slice(0, 6) : [];
+    this.selected = 0;
+    this.pop.replaceChildren();
+    this.pop.hidden = !this.choices.length;
+    this.choices.forEach((c, i) => {
+      const li = el("li", i === this.selected ? "sel" : "");
+      li.append(el("b", null, "/" + c.shortcut), el("span", null, fillVariables(c.text, this.variables())));
+      li.addEventListener("mousedown", (e) => { e.preventDefault(); this.insert(c); });
+      this.pop.append(li);
+    });
+  }
+
+  insert(choice) {
+    const slash = this.slashWord();
+    const value = this.input.value;
+    const text = fillVariables(choice.text, this.variables());
+    const start = slash ? slash.start : this.input.selectionStart;
+    const end = this.input.selectionStart;
+    this.input.value = value.slice(0, start) + text + value.slice(end);
+    const caret = start + text.length;
+    this.input.setSelectionRange(caret, caret);
+    this.pop.hidden = true;
+    this.choices = [];
+    this.input.focus();
+  }
+
+  keydown(e) {
+    if (!this.pop.hidden && this.choices.length) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const n = this.choices.length;
+        this.selected = (this.selected + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+        [...this.pop.children].forEach((li, i) => li.classList.toggle("sel", i === this.selected));
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        this.insert(this.choices[this.selected]);
+        return;
+      }
+      if (e.key === "Escape") { this.pop.hidden = true; return; }
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      this.submit();
+    }
+  }
+
+  typed() {
+    if (this.mode() !== "reply") return;
+    const now = Date.now();
+    if (now - this.typingSentAt > TYPING_REPEAT_MS) {
+      this.typingSentAt = now;
+      this.onTyping(true);
+    }
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  stopTyping() {
+    clearTimeout(this.idleTimer);
+    if (this.typingSentAt) {
+      this.typingSentAt = 0;
+      this.onTyping(false);
+    }
+  }
+
+  submit() {
+    let text = this.input.value.trim();
+    if (!text) return;
+    const whole = text.match(/^\/(\S+)$/);
+    const exact = whole && this.canned.exact(whole[1]);
+    if (exact) text = fillVariables(exact.text, this.variables());
+    this.input.value = "";
+    this.pop.hidden = true;
+    this.showError("");
+    if (this.mode() === "reply") this.stopTyping();
+    this.onSend(this.mode(), text);
+  }
+}

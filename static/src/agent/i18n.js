@@ -1,0 +1,95 @@
+// Workspace texts in both languages the desk serves; the agent's browser language
+// picks one, the switch in the top bar overrides it (remembered in localStorage).
+import { pickLanguage } from "../widget/i18n.js";
+
+const KEY = "kefu.agent.lang";
+
+export const TEXTS = {
+  zh: {
+    workspace: "客服工作台", chats: "会话", tickets: "留言", search: "搜索", canned: "快捷回复",
+    online: "在线", away: "离开", logout: "退出", queue: "排队中", mine: "我的会话",
+    pickChat: "从左侧选择一个会话", reply: "回复", note: "内部备注", send: "发送",
+    cannedHint: "输入 / 插入快捷回复", claim: "接入", transfer: "转接", release: "交还机器人",
+    close: "结束会话", transferTitle: "转接会话", transferTo: "转给", transferNote: "备注（仅客服可见）",
+    cancel: "取消", connected: "已连接", disconnected: "连接断开，正在重连…",
+    soundOn: "声音提醒：开", soundOff: "声音提醒：关", langSwitch: "English",
+    visitor: "访客", bot: "机器人", agentRole: "客服", system: "系统", noteLabel: "内部备注",
+    waiting: "等待中", agentState: "人工服务中", botState: "机器人", closed: "已结束",
+    waited: "已等待 {t}", assignedTo: "客服：{name}", unassigned: "未分配",
+    handoffReason: "转人工原因", guesses: "机器人的猜测", noGuesses: "（无）",
+    reason_visitor_request: "访客要求人工", reason_low_confidence: "机器人没有把握",
+    reason_bot_error: "机器人出错", reason_repeated_suggestions: "多次“您是想问”仍未解决",
+    reason_keyword: "访客要求人工", reason_negative_sentiment: "访客情绪不满",
+    details: "访客信息", firstSeen: "首次访问", locale: "语言", browser: "浏览器", pages: "浏览页面",
+    earlier: "历史会话", none: "无", notes: "内部备注", typing: "{name} 正在输入…",
+    intent: "意图", confidence: "置信度", empty: "暂无", readByVisitor: "访客已读",
+    searchPlaceholder: "搜索历史会话中的消息…", searchButton: "搜索", noResults: "没有找到匹配的会话",
+    ticketsEmpty: "暂无留言", ticketReply: "回复并关闭", ticketAnswered: "已回复", ticketOpen: "待回复",
+    cannedShortcut: "快捷词", cannedText: "内容", add: "添加", save: "保存", delete: "删除", edit: "编辑",
+    cannedVars: "可用变量：{visitor_name}、{agent_name}、{conversation_id}", cannedReadOnly: "只有管理员可以编辑快捷回复。",
+    newWaiting: "新的排队会话", errorPrefix: "出错了：", open: "查看", secondsShort: "{n} 秒",
+    minutesShort: "{n} 分钟", hoursShort: "{n} 小时", rating: "评分",
+    loadFailed: "加载失败", claimedByOther: "该会话已被其他客服接入",
+  },
+  en: {
+    workspace: "Agent workspace", chats: "Chats", tickets: "Messages", search: "Search", canned: "Canned replies",
+    online: "Online", away: "Away", logout: "Log out", queue: "Queue", mine: "My chats",
+    pickChat: "Pick a conversation on the left", reply: "Reply", note: "Private note", send: "Send",
+    cannedHint: "Type / for canned replies", claim: "Claim", transfer: "Transfer", release: "Back to bot",
+    close: "Close", transferTitle: "Transfer conversation", transferTo: "To", transferNote: "Note (agents only)",
+    cancel: "Cancel", connected: "Connected", disconnected: "Connection lost, reconnecting…",
+    soundOn: "Sound: on", soundOff: "Sound: off", langSwitch: "中文",
+    visitor: "Visitor", bot: "Bot", agentRole: "Agent", system: "System", noteLabel: "Private note",
+    waiting: "Waiting", agentState: "With an agent", botState: "Bot", closed: "Closed",
+    waited: "waiting {t}", assignedTo: "Agent: {name}", unassigned: "Unassigned",
+    handoffReason: "Handoff reason", guesses: "The bot's guesses", noGuesses: "(none)",
+    reason_visitor_request: "Visitor asked for a person", reason_low_confidence: "Bot was not confident",
+    reason_bot_error: "Bot error", reason_repeated_suggestions: "Repeated \"did you mean\" without success",
+    reason_keyword: "Visitor asked for a person", reason_negative_sentiment: "Visitor seems unhappy",
+    details: "Visitor", firstSeen: "First seen", locale: "Language", browser: "Browser", pages: "Pages",
+    earlier: "Earlier conversations", none: "None", notes: "Private notes", typing: "{name} is typing…",
+    intent: "intent", confidence: "confidence", empty: "Nothing yet", readByVisitor: "Read by visitor",
+    searchPlaceholder: "Search messages in past conversations…", searchButton: "Search",
+    noResults: "No conversation matches",
+    ticketsEmpty: "No messages left", ticketReply: "Reply and close", ticketAnswered: "Answered", ticketOpen: "Open",
+    cannedShortcut: "Shortcut", cannedText: "Text", add: "Add", save: "Save", delete: "Delete", edit: "Edit",
+    cannedVars: "Variables: {visitor_name}, {agent_name}, {conversation_id}", cannedReadOnly: "Only admins can edit canned replies.",
+    newWaiting: "New waiting chat", errorPrefix: "Error: ", open: "Open", secondsShort: "{n}s",
+    minutesShort: "{n} min", hoursShort: "{n} h", rating: "Rating",
+    loadFailed: "Could not load", claimedByOther: "Another agent claimed this conversation",
+  },
+};
+
+let lang = pickLanguage(safeGet() || document.getElementById("workspace")?.dataset.lang || navigator.language);
+
+function safeGet() {
+  try { return localStorage.getItem(KEY); } catch (e) { return null; }
+}
+
+export function currentLang() {
+  return lang;
+}
+
+export function setLang(value) {
+  lang = pickLanguage(value);
+  try { localStorage.setItem(KEY, lang); } catch (e) { /* private mode */ }
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+
+/** The text ``key`` in the current language, with ``{name}`` placeholders filled in. */
+export function t(key, vars) {
+  let s = TEXTS[lang][key] ?? TEXTS.en[key] ?? key;
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.split("{" + k + "}").join(String(v));
+  return s;
+}
+
+/** Fill every ``data-i18n`` element under ``root`` (the static parts of the page). */
+export function translateStatic(root) {
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+}
+
+/** A handoff reason in words; an unknown reason code is shown as it is. */
+export function reasonText(reason) {
+  const key = "reason_" + reason;
+  return TEXTS[lang][key] || TEXTS.en[key] || String(reason);
+}

@@ -1,0 +1,85 @@
+// The middle column's history: every message of the conversation, the bot's part
+// included.  Visitor, agent and note text only ever goes in through textContent; bot
+// Markdown goes through markdown-it with raw HTML disabled (the widget's renderBody).
+import { el, renderBody } from "../widget/render.js";
+import { t, reasonText } from "./i18n.js";
+import { clock, percent } from "./format.js";
+
+export function keyOf(m) {
+  return m.client_msg_id ? "c:" + m.client_msg_id : "i:" + m.id;
+}
+
+function whoLabel(m) {
+  if (m.sender === "visitor") return t("visitor");
+  if (m.sender === "bot") return t("bot");
+  if (m.sender === "note") return t("noteLabel") + (m.sender_name ? " · " + m.sender_name : "");
+  if (m.sender === "agent") return m.sender_name || t("agentRole");
+  return t("system");
+}
+
+export function messageRow(m, { readUpTo }) {
+  const row = el("div", "row " + m.sender);
+  row.dataset.sender = m.sender;
+  if (m.id !== undefined && m.id !== null) row.dataset.messageId = m.id;
+  if (m.sender === "system") {
+    row.append(renderBody(m));
+    return row;
+  }
+  const head = el("div", "meta");
+  head.append(el("span", "who", whoLabel(m)), el("span", "time", clock(m.created_at)));
+  const bubble = el("div", "bubble");
+  bubble.append(renderBody(m));
+  row.append(head, bubble);
+  if (m.sender === "bot" && (m.intent || m.action)) {
+    const chip = el("div", "intent");
+    chip.dataset.role = "intent";
+    if (m.intent) chip.append(el("span", "name", m.intent));
+    if (typeof m.confidence === "number") {
+      const bar = el("span", "conf");
+      bar.title = t("confidence");
+      const fill = el("i");
+      fill.style.width = percent(m.confidence);
+      bar.append(fill);
+      chip.append(bar, el("span", "pct", percent(m.confidence)));
+    }
+    if (m.action && m.action !== "answer") chip.append(el("span", "action", m.action));
+    row.append(chip);
+  }
+  if (m.sender === "agent" && typeof m.id === "number" && readUpTo >= m.id) {
+    const tick = el("div", "read", "✓✓ " + t("readByVisitor"));
+    tick.dataset.role = "read";
+    row.append(tick);
+  }
+  return row;
+}
+
+/** The banner at the top of a handed-off conversation: why, and what the bot thought. */
+export function handoffBanner(reason, guesses) {
+  const box = el("div", "handoff-box");
+  if (!reason && !(guesses && guesses.length)) return null;
+  const left = el("div", "handoff-reason");
+  left.append(el("div", "label", t("handoffReason")));
+  const r = el("div", "value", reason ? reasonText(reason) : "—");
+  r.dataset.role = "reason";
+  r.dataset.reason = reason || "";
+  left.append(r);
+  const right = el("div", "handoff-guesses");
+  right.append(el("div", "label", t("guesses")));
+  const list = el("ol", "guesses");
+  list.dataset.role = "guesses";
+  for (const g of (guesses || []).slice(0, 3)) {
+    const li = el("li");
+    li.dataset.intent = g.intent || "";
+    li.append(el("span", "g-title", g.title || g.intent || "?"));
+    const bar = el("span", "conf");
+    const fill = el("i");
+    fill.style.width = percent(g.confidence);
+    bar.append(fill);
+    li.append(bar, el("span", "pct", percent(g.confidence)));
+    list.append(li);
+  }
+  if (!list.children.length) list.append(el("li", "muted", t("noGuesses")));
+  right.append(list);
+  box.append(left, right);
+  return box;
+}

@@ -1,0 +1,267 @@
+// The agent workspace: one /agent socket (docs/protocol.md, protocol 2), the cards
+// of the queue and of my chats, the open conversation, and the actions on it.
+import { io } from "socket.io-client";
+import { newClientMsgId } from "../widget/store.js";
+import { t } from "./i18n.js";
+import { renderList } from "./lists.js";
+import { ChatView } from "./chat.js";
+import { Composer } from "./composer.js";
+import { Canned } from "./canned.js";
+import { beep, setBadge } from "./notify.js";
+
+const ACK_TIMEOUT_MS = 10000;
+
+export class Workspace {
+  constructor(root, { onError }) {
+    this.root = root;
+    this.q = (role) => root.querySelector(`[data-role=${role}]`);
+    const ds = root.dataset;
+    this.me = { id: Number(ds.meId), name: ds.meName, role: ds.meRole };
+    this.onError = onError;
+    this.cards = new Map();
+    this.fresh = new Set();
+    this.seenWaiting = null; // ids already announced; null until the first hello
+    this.agents = [];
+    this.openId = null;
+    this.canned = new Canned();
+    this.chat = new ChatView(root, {
+      me: this.me,
+      onAction: (action, id) => this.action(action, id),
+      onOpenConversation: (id) => this.open(id),
+    });
+    this.composer = new Composer(this.q("composer"), this.canned, {
+      onSend: (mode, text) => this.send(mode, text),
+      onTyping: (typing) => this.openId && this.emit("typing", { conversation_id: this.openId, typing }),
+      variables: () => this.variables(),
+    });
+    this.canned.load();
+    setInterval(() => this.renderLists(), 15000); // waiting times move on
+    document.addEventListener("visibilitychange", () => this.markRead());
+    window.addEventListener("focus", () => this.markRead());
+  }
+
+  connect() {
+    this.socket = io("/agent", { transports: ["websocket", "polling"], withCredentials: true });
+    const s = this.socket;
+    s.on("connect", () => this.setConn(true));
+    s.on("disconnect", () => this.setConn(false));
+    s.on("connect_error", (err) => {
+      this.setConn(false);
+      const code = err && err.data && err.data.code;
+      if (code === "unauthorized") window.location.href = "/auth/login?next=/agent/";
+    });
+    s.on("hello", (h) => this.onHello(h));
+    s.on("queue", (q) => this.onQueue(q.queue || q));
+    s.on("conversation", (card) => this.onCard(card));
+    s.on("message", (m) => this.onMessage(m));
+    s.on("typing", (e) => { if (e.conversation_id === this.openId && e.sender === "visitor") this.chat.setTyping(e.typing); });
+    s.on("read", (e) => { if (e.conversation_id === this.openId) this.chat.setReadUpTo(e.up_to); });
+    s.on("agents", (a) => { this.agents = a.agents || a; });
+  }
+
+  setConn(ok) {
+    const conn = this.q("conn");
+    conn.textContent = ok ? t("connected") : t("disconnected");
+    conn.classList.toggle("bad", !ok);
+  }
+
+  emit(event, payload) {
+    return new Promise((resolve) => {
+      this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+        if (err) resolve({ ok: false, error: { code: "timeout", message: "No answer from the server" } });
+        else resolve(ack || { ok: false, error: { code: "no_ack", message: "Empty answer" } });
+      });
+    });
+  }
+
+  // ---- cards ----------------------------------------------------------------
+
+  upsert(card) {
+    const old = this.cards.get(card.id) || {};
+    const merged = { ...old, ...card, _receivedAt: Date.now() };
+    if (card.unread === undefined && old.unread !== undefined) merged.unread = old.unread;
+    this.cards.set(card.id, merged);
+    return merged;
+  }
+
+  onHello(h) {
+    if (h.me && h.me.id) Object.assign(this.me, h.me);
+    this.cards.clear();
+    for (const card of [...(h.queue || []), ...(h.mine || [])]) this.upsert(card);
+    this.agents = h.agents || [];
+    const mine = this.agents.find((a) => a.id === this.me.id);
+    if (mine && mine.status) this.q("presence").value = mine.status;
+    this.seenWaiting = new Set((h.queue || []).map((c) => c.id));
+    this.renderLists();
+    if (this.openId) this.open(this.openId); // after a reconnect: rejoin, refresh
+  }
+
+  onQueue(queue) {
+    const ids = new Set(queue.map((c) => c.id));
+    for (const [id, card] of this.cards) {
+      if (card.state === "waiting" && !ids.has(id)) this.cards.delete(id);
+    }
+    let announced = false;
+    for (const card of queue) {
+      this.upsert({ ...card, state: card.state || "waiting" });
+      if (this.seenWaiting && !this.seenWaiting.has(card.id)) {
+        this.seenWaiting.add(card.id);
+        this.fresh.add(card.id);
+        setTimeout(() => { this.fresh.delete(card.id); this.renderLists(); }, 6000);
+        announced = true;
+      }
+    }
+    if (announced) beep();
+    this.renderLists();
+  }
+
+  onCard(card) {
+    const merged = this.upsert(card);
+    if (merged.state === "closed" || merged.state === "bot") this.cards.delete(card.id);
+    this.chat.updateCard(merged);
+    if (card.id === this.openId) this.refreshComposer();
+    this.renderLists();
+  }
+
+  isMine(card) {
+    return card.state === "agent" && card.assigned_agent && card.assigned_agent.id === this.me.id;
+  }
+
+  renderLists() {
+    const all = [...this.cards.values()];
+    const queue = all.filter((c) => c.state === "waiting")
+      .sort((a, b) => String(a.escalated_at || "").localeCompare(String(b.escalated_at || "")) || a.id - b.id);
+    const mine = all.filter((c) => this.isMine(c)).sort((a, b) => a.id - b.id);
+    const opts = { activeId: this.openId, freshIds: this.fresh, onOpen: (id) => this.open(id) };
+    renderList(this.q("queue"), queue, opts);
+    renderList(this.q("mine"), mine, opts);
+    this.q("queue-count").textContent = queue.length;
+    this.q("mine-count").textContent = mine.length;
+    const unread = mine.reduce((n, c) => n + (c.unread || 0), 0);
+    setBadge(queue.length + unread);
+  }
+
+  // ---- messages -------------------------------------------------------------
+
+  onMessage(m) {
+    const card = this.cards.get(m.conversation_id);
+    if (card) card.last_message = m;
+    if (m.conversation_id === this.openId) {
+      this.chat.add(m);
+      if (m.sender === "visitor") this.markRead();
+    } else if (card && m.sender === "visitor") {
+      card.unread = (card.unread || 0) + 1;
+      if (document.hidden && this.isMine(card)) beep();
+    }
+    this.renderLists();
+  }
+
+  /** Tell the visitor we've read their messages, when we really can see them. */
+  markRead() {
+    const card = this.openId && this.cards.get(this.openId);
+    if (!card || document.hidden || !this.chat.canReply(card)) return;
+    const upTo = this.chat.lastVisitorMessageId();
+    if (!upTo || upTo <= (card._readSent || 0)) return;
+    card._readSent = upTo;
+    card.unread = 0;
+    this.emit("read", { conversation_id: this.openId, message_id: upTo });
+    this.renderLists();
+  }
+
+  async open(id) {
+    this.switchView("chats");
+    this.openId = id;
+    const ack = await this.emit("open", { conversation_id: id });
+    if (!ack.ok) { this.onError(ack.error); return; }
+    if (this.openId !== id) return; // another conversation was picked meanwhile
+    const detail = ack.conversation;
+    const card = this.cards.get(id);
+    if (card) { card.unread = 0; Object.assign(detail, { unread: 0 }); }
+    this.chat.show(detail);
+    this.refreshComposer();
+    this.renderLists();
+    this.markRead();
+  }
+
+  refreshComposer() {
+    const d = this.chat.detail;
+    if (!d) return;
+    const replyAllowed = this.chat.canReply(d);
+    this.composer.setMode(replyAllowed ? "reply" : "note", { replyAllowed });
+    this.composer.setEnabled(d.state !== "closed");
+  }
+
+  variables() {
+    const d = this.chat.detail;
+    const v = (d && d.visitor) || {};
+    const fallback = String(v.locale || "").startsWith("zh") ? "您" : "there"; // as the server's canned.render
+    return { visitor_name: v.name || fallback, agent_name: this.me.name, conversation_id: d ? String(d.id) : "" };
+  }
+
+  async send(mode, text) {
+    const id = this.openId;
+    if (!id) return;
+    const clientMsgId = newClientMsgId();
+    const local = { conversation_id: id, client_msg_id: clientMsgId, text, sender: mode === "note" ? "note" : "agent",
+      sender_name: this.me.name, created_at: new Date().toISOString() };
+    this.chat.add(local);
+    this.chat.markPending(clientMsgId);
+    const ack = await this.emit(mode === "note" ? "note" : "message", { conversation_id: id, client_msg_id: clientMsgId, text });
+    if (ack.ok) {
+      if (ack.message && this.openId === id) this.chat.add(ack.message);
+      else this.chat.markPending(clientMsgId, null);
+    } else {
+      this.chat.markPending(clientMsgId, ack.error.message);
+      this.composer.showError(t("errorPrefix") + ack.error.message);
+    }
+  }
+
+  async action(action, id) {
+    if (action === "transfer") return this.transfer(id);
+    const ack = await this.emit(action, { conversation_id: id });
+    if (!ack.ok) {
+      this.onError(ack.error.code === "already_claimed" ? { message: t("claimedByOther") } : ack.error);
+      return;
+    }
+    if (ack.conversation) this.onCard(ack.conversation);
+    if (action === "claim") this.open(id);
+  }
+
+  transfer(id) {
+    const dialog = this.q("transfer");
+    const select = this.q("transfer-to");
+    select.replaceChildren();
+    for (const a of this.agents.filter((x) => x.id !== this.me.id)) {
+      const option = document.createElement("option");
+      option.value = a.id;
+      option.textContent = `${a.name} (${t(a.status === "online" ? "online" : "away")}, ${a.open_chats || 0})`;
+      select.append(option);
+    }
+    this.q("transfer-note").value = "";
+    dialog.onclose = async () => {
+      if (dialog.returnValue !== "ok" || !select.value) return;
+      const ack = await this.emit("transfer", { conversation_id: id, to_agent_id: Number(select.value),
+        note: this.q("transfer-note").value.trim() });
+      if (!ack.ok) this.onError(ack.error);
+      else if (ack.conversation) this.onCard(ack.conversation);
+    };
+    dialog.showModal();
+  }
+
+  switchView(view) {
+    for (const b of this.root.querySelectorAll("[data-view]")) b.classList.toggle("active", b.dataset.view === view);
+    for (const p of this.root.querySelectorAll("[data-panel]")) p.hidden = p.dataset.panel !== view;
+    this.view = view;
+  }
+
+  setPresence(status) {
+    this.emit("presence", { status }).then((ack) => { if (!ack.ok) this.onError(ack.error); });
+  }
+
+  /** Redraw everything that carries text, after a language switch. */
+  relabel() {
+    this.renderLists();
+    if (this.chat.detail) this.chat.show(this.chat.detail);
+    this.setConn(this.socket && this.socket.connected);
+  }
+}
