@@ -37,4 +37,25 @@ textarea { flex: 1; resize: none; border: 1px solid #d0d7de; border-radius: 8px;
 form button { background: #1f6feb; color: #fff; border: 0; border-radius: 8px; padding: 0 14px; cursor: pointer; }
 .tools { display: flex; gap: 6px; padding: 0 8px 8px; background: #fff; }
 .tools button { border: 0; background: transparent; color: #0969da; cursor: pointer; font-size: 12px; padding: 0; }
+.banner { font-size: 12px; padding: 6px 14px; background: #ddf4ff; color: #0a3069; display: none; }
+.banner.show { display: block; }
+.typing { font-size: 12px; color: #57606a; padding: 0 14px; height: 0; overflow: hidden; background: #f6f8fa; font-style: italic; }
+.typing.show { height: 20px; }
+.tick { font-size: 10px; color: #8c959f; margin: 2px 4px 0; }
+.tick.read { color: #1a7f37; }
+.tools button.human { font-size: 12px; }
+.tools button[hidden] { display: none; }
+.leave, .rating { background: #fff; border: 1px solid #d0d7de; border-radius: 10px; padding: 10px 12px; margin: 10px 0; }
+.leave p, .rating p { margin: 0 0 8px; font-size: 13px; }
+.leave label { display: block; font-size: 12px; color: #57606a; margin-bottom: 6px; }
+.leave input, .leave textarea { display: block; width: 100%; margin-top: 2px; border: 1px solid #d0d7de; border-radius: 6px; padding: 6px; font-size: 13px; }
+.leave textarea { height: 64px; resize: vertical; }
+.leave-form { display: block; border: 0; padding: 0; }
+.leave-form button { background: #1f6feb; color: #fff; border: 0; border-radius: 6px; padding: 6px 12px; cursor: pointer; }
+.error { color: #cf222e; font-size: 12px; }
+.thanks { color: #1a7f37; }
+.rating { text-align: center; }
+.stars { display: flex; justify-content: center; gap: 4px; }
+.star { border: 0; background: transparent; font-size: 26px; color: #d0d7de; cursor: pointer; padding: 0 2px; }
+.star.on { color: #d4a72c; }
 `;
