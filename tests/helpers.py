@@ -6,14 +6,22 @@ from kefu.cli import create_user
 _ids = itertools.count(1)
 
 
+def _payload(event):
+    # Flask-SocketIO's test client keeps the payload of events named "message" (and
+    # "json") as is, and a list of arguments for every other event.
+    if event["name"] in ("message", "json"):
+        return event["args"]
+    return event["args"][0] if event["args"] else None
+
+
 def events(sio, name, namespace="/visitor"):
     """Payloads of every ``name`` event the test client received since the last call."""
-    return [e["args"][0] for e in sio.get_received(namespace) if e["name"] == name]
+    return [_payload(e) for e in sio.get_received(namespace) if e["name"] == name]
 
 
 def received(sio, namespace="/visitor"):
     """All events received since the last call, as (name, payload) pairs."""
-    return [(e["name"], e["args"][0] if e["args"] else None) for e in sio.get_received(namespace)]
+    return [(e["name"], _payload(e)) for e in sio.get_received(namespace)]
 
 
 def session_of(sio):

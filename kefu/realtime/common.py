@@ -32,13 +32,17 @@ def acked(handler):
 
 
 def save_connection(namespace: str, data: dict) -> None:
-    """Remember who this socket is (per connection, in this process)."""
-    socketio.server.save_session(request.sid, data, namespace=namespace)
+    """Remember who this socket is (per connection, in this process).
+
+    Kept in the connection's WSGI environ, which Flask-SocketIO hands to every event of
+    the connection (the Engine.IO session is not there under the test client).
+    """
+    request.environ.setdefault("kefu.connections", {})[namespace] = data
 
 
 def connection(namespace: str) -> dict:
-    """What :func:`save_connection` stored for this socket."""
-    return socketio.server.get_session(request.sid, namespace=namespace)
+    """What :func:`save_connection` stored for this socket (empty if nothing)."""
+    return request.environ.get("kefu.connections", {}).get(namespace, {})
 
 
 def visitor_room(public_id: str) -> str:
