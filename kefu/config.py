@@ -33,6 +33,9 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"
     VISITOR_MESSAGE_RATE_LIMIT = "20 per 10 seconds"
     VISITOR_CONNECT_RATE_LIMIT = "30 per minute"
+    AGENT_MESSAGE_RATE_LIMIT = "30 per 10 seconds"
+    PRESENCE_HEARTBEAT_SECONDS = 20  # how often a process refreshes its agents' sockets
+    PRESENCE_TTL_SECONDS = 60  # a socket not refreshed for this long counts as gone
     INTENTS_DIR = str(PROJECT_ROOT / "intents")
     MODEL_DIR = None  # filled in with instance/model
     BOT_RELOAD_CHECK_SECONDS = 2.0

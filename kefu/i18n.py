@@ -15,6 +15,33 @@ TEXTS = {
         "zh": "抱歉，机器人暂时无法回答，正在为您转接人工客服。",
         "en": "Sorry, I can't answer right now; connecting you to a person.",
     },
+    "queue_place": {
+        "zh": "您在排队中的位置：第 {position} 位，预计等待约 {minutes} 分钟。",
+        "en": "You are number {position} in the queue; the expected wait is about "
+              "{minutes} min.",
+    },
+    "offline_no_agents": {
+        "zh": "现在没有客服在线。您可以留言（姓名、邮箱和问题），我们会尽快回复您。",
+        "en": "No one is available right now. Leave a message with your name and email "
+              "and we will answer you soon.",
+    },
+    "offline_after_hours": {
+        "zh": "现在不在人工客服工作时间。您可以留言（姓名、邮箱和问题），我们上班后回复您。",
+        "en": "We are outside business hours right now. Leave a message with your name and "
+              "email and we will answer when we are back.",
+    },
+    "agent_joined": {
+        "zh": "{name} 已加入对话。",
+        "en": "{name} has joined the chat.",
+    },
+    "released": {
+        "zh": "您现在又在和智能客服对话了。",
+        "en": "You are chatting with the assistant again.",
+    },
+    "closed": {
+        "zh": "对话已结束。请为本次服务打分（1-5）。",
+        "en": "This chat was closed. How did we do? Rate us from 1 to 5.",
+    },
 }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kefu.extensions import db
+from kefu.extensions import Base, db  # noqa: F401  (Base: the metadata of every table)
 
 
 def utcnow() -> datetime:
@@ -44,7 +44,7 @@ class UTCDateTime(db.TypeDecorator):
 
 
 ROLES = ("admin", "agent", "editor")
-SENDERS = ("visitor", "bot", "agent", "system")
+SENDERS = ("visitor", "bot", "agent", "system", "note")  # note: private, agents only
 STATES = ("bot", "waiting", "agent", "closed")
 
 
@@ -89,6 +89,9 @@ class Visitor(db.Model):
     )
     locale: Mapped[str] = mapped_column(String(8), default="en")
     user_agent: Mapped[Optional[str]] = mapped_column(String(512))
+    name: Mapped[Optional[str]] = mapped_column(String(120))
+    email: Mapped[Optional[str]] = mapped_column(String(255))
+    pages: Mapped[Optional[list]] = mapped_column(JSON)  # the latest pages, newest last
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -116,6 +119,10 @@ class Conversation(db.Model):
     first_agent_reply_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     rating: Mapped[Optional[int]] = mapped_column(Integer)
+    rating_comment: Mapped[Optional[str]] = mapped_column(Text)
+    handoff_reason: Mapped[Optional[str]] = mapped_column(String(32))
+    agent_read_up_to: Mapped[Optional[int]] = mapped_column(Integer)
+    visitor_read_up_to: Mapped[Optional[int]] = mapped_column(Integer)
 
     visitor: Mapped[Visitor] = relationship(back_populates="conversations")
     assigned_agent: Mapped[Optional[User]] = relationship()
@@ -171,6 +178,68 @@ class ConversationEvent(db.Model):
     reason: Mapped[Optional[str]] = mapped_column(String(32))
     data: Mapped[Optional[dict]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AgentConnection(db.Model):
+    """One open /agent socket: presence is derived from these rows, so every process sees it.
+
+    A process refreshes ``heartbeat_at`` of its own rows; rows of a process that died
+    stop being refreshed and count as offline once older than ``PRESENCE_TTL_SECONDS``.
+    """
+
+    __tablename__ = "agent_connections"
+    __table_args__ = (Index("ix_agent_connections_user", "user_id"),)
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    process_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="online")
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Setting(db.Model):
+    """A desk-wide setting (business hours, auto-assign, limits) as a JSON value."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Optional[dict]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Ticket(db.Model):
+    """A message left by a visitor when nobody could chat; agents answer it later."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visitor_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("visitors.id", ondelete="SET NULL"))
+    conversation_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    reply_text: Mapped[Optional[str]] = mapped_column(Text)
+    replied_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    replied_by: Mapped[Optional[User]] = relationship()
+
+
+class CannedReply(db.Model):
+    """A saved answer agents insert with ``/shortcut``; may hold ``{visitor_name}`` etc."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shortcut: Mapped[str] = mapped_column(String(32), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 @event.listens_for(Engine, "connect")

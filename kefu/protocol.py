@@ -7,7 +7,7 @@ from flask import current_app
 
 from kefu.services.errors import ServiceError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 def ok(**data) -> dict:
@@ -56,3 +56,119 @@ def visitor_message(payload) -> tuple:
     text = string_field(payload, "text", max_length=cfg["MAX_MESSAGE_LENGTH"], strip_empty=True)
     intent = string_field(payload, "intent", max_length=64, required=False)
     return client_msg_id, text.strip(), intent
+
+
+def int_field(payload: dict, name: str, *, minimum: int = 1, maximum: int = 2**53,
+              required: bool = True):
+    """A whole-number field within ``[minimum, maximum]`` (booleans are not numbers)."""
+    if name not in payload or payload[name] is None:
+        if required:
+            raise ServiceError("missing_field", f"The field '{name}' is required.")
+        return None
+    value = payload[name]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ServiceError("invalid_type", f"The field '{name}' must be a whole number.")
+    if not minimum <= value <= maximum:
+        raise ServiceError("out_of_range",
+                           f"The field '{name}' must be between {minimum} and {maximum}.")
+    return value
+
+
+def bool_field(payload: dict, name: str) -> bool:
+    """A required true/false field."""
+    if name not in payload or payload[name] is None:
+        raise ServiceError("missing_field", f"The field '{name}' is required.")
+    if not isinstance(payload[name], bool):
+        raise ServiceError("invalid_type", f"The field '{name}' must be true or false.")
+    return payload[name]
+
+
+def _text(payload: dict, name: str = "text", *, required: bool = True):
+    value = string_field(payload, name, max_length=current_app.config["MAX_MESSAGE_LENGTH"],
+                         strip_empty=True, required=required)
+    return value.strip() if value is not None else None
+
+
+def empty(payload, event: str) -> dict:
+    """Events without fields accept ``{}`` (or nothing)."""
+    return require_dict({} if payload is None else payload, event)
+
+
+def conversation_ref(payload, event: str) -> int:
+    """``{conversation_id}``: the conversation an agent event is about."""
+    return int_field(require_dict(payload, event), "conversation_id")
+
+
+def agent_message(payload, event: str = "message") -> tuple:
+    """``message`` or ``note`` from an agent: ``{conversation_id, client_msg_id, text}``."""
+    payload = require_dict(payload, event)
+    return (int_field(payload, "conversation_id"),
+            string_field(payload, "client_msg_id",
+                         max_length=current_app.config["MAX_CLIENT_MSG_ID_LENGTH"]),
+            _text(payload))
+
+
+def agent_typing(payload) -> tuple:
+    """``typing`` from an agent: ``{conversation_id, typing}``."""
+    payload = require_dict(payload, "typing")
+    return int_field(payload, "conversation_id"), bool_field(payload, "typing")
+
+
+def agent_read(payload) -> tuple:
+    """``read`` from an agent: ``{conversation_id, message_id}``."""
+    payload = require_dict(payload, "read")
+    return int_field(payload, "conversation_id"), int_field(payload, "message_id")
+
+
+def transfer(payload) -> tuple:
+    """``transfer``: ``{conversation_id, to_agent_id, note?}``."""
+    payload = require_dict(payload, "transfer")
+    return (int_field(payload, "conversation_id"), int_field(payload, "to_agent_id"),
+            _text(payload, "note", required=False))
+
+
+def presence(payload) -> str:
+    """``presence``: ``{status: "online" | "away"}``."""
+    status = string_field(require_dict(payload, "presence"), "status", max_length=16)
+    if status not in ("online", "away"):
+        raise ServiceError("invalid_status", "status must be 'online' or 'away'.")
+    return status
+
+
+def visitor_typing(payload) -> bool:
+    """``typing`` from a visitor: ``{typing}``."""
+    return bool_field(require_dict(payload, "typing"), "typing")
+
+
+def visitor_read(payload) -> int:
+    """``read`` from a visitor: ``{message_id}``."""
+    return int_field(require_dict(payload, "read"), "message_id")
+
+
+def rating(payload) -> tuple:
+    """``rate``: ``{rating: 1-5, comment?: at most 1000 characters}``."""
+    payload = require_dict(payload, "rate")
+    comment = string_field(payload, "comment", max_length=1000, required=False)
+    return (int_field(payload, "rating", minimum=1, maximum=5),
+            comment.strip() or None if comment else None)
+
+
+def leave_message(payload) -> tuple:
+    """``leave_message``: ``{name, email, text}``."""
+    payload = require_dict(payload, "leave_message")
+    name, email = (string_field(payload, field, max_length=limit).strip()
+                   for field, limit in (("name", 120), ("email", 255)))
+    if not name or not email:
+        raise ServiceError("empty_field", "Name and email must not be blank.")
+    return name, email, _text(payload)
+
+
+def page(auth: dict):
+    """The optional ``page`` auth field of a visitor: ``{"url", "title"?}`` or a URL string."""
+    value = auth.get("page")
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str):
+        return None
+    title = value.get("title") if isinstance(value.get("title"), str) else None
+    return value["url"][:512], (title or "")[:200] or None

@@ -3,6 +3,8 @@
 
 def init_app(app, socketio):
     """Register every namespace on ``socketio``."""
+    from kefu.realtime.agent import AgentNamespace
     from kefu.realtime.visitor import VisitorNamespace
 
     socketio.on_namespace(VisitorNamespace("/visitor"))
+    socketio.on_namespace(AgentNamespace("/agent"))

@@ -4,8 +4,9 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
+from kefu.realtime import broadcast
 from kefu.realtime.common import acked, connection, save_connection, visitor_room
-from kefu.services import conversations, ratelimit
+from kefu.services import cards, conversations, ratelimit, routing, tickets, visitors
 from kefu.services.errors import ServiceError
 
 NAMESPACE = "/visitor"
@@ -40,6 +41,11 @@ class VisitorNamespace(Namespace):
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale})
         join_room(visitor_room(session["visitor_id"]))
         emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session})
+        page = protocol.page(auth)
+        if page:
+            run_blocking(visitors.record_page, session["visitor_id"], *page)
+        if session["conversation_id"] is not None:
+            emit("conversation", run_blocking(_view_of_open, session["visitor_id"]))
 
     @acked
     def on_message(self, payload=None):
@@ -50,10 +56,85 @@ class VisitorNamespace(Namespace):
         result = run_blocking(conversations.post_visitor_message, visitor, client_msg_id,
                               text, intent)
         room = visitor_room(visitor)
-        if not result["duplicate"]:
+        if not result["duplicate"]:  # a resent message is neither stored nor answered twice
             emit("message", result["message"], to=room, skip_sid=request.sid)
-        for reply in result["replies"]:
-            emit("message", reply, to=room)
-        if not result["duplicate"]:
+            for reply in result["replies"]:
+                emit("message", reply, to=room)
             emit("conversation", result["conversation"], to=room)
+            _tell_agents(result)
         return protocol.ok(message=result["message"], duplicate=result["duplicate"])
+
+    @acked
+    def on_request_human(self, payload=None):
+        protocol.empty(payload, "request_human")
+        visitor = connection(NAMESPACE)["visitor"]
+        result = run_blocking(routing.request_human, visitor)
+        for message in result["messages"]:
+            emit("message", message, to=visitor_room(visitor))
+        emit("conversation", result["conversation"], to=visitor_room(visitor))
+        if result["escalated"]:
+            conversation_id = result["conversation"]["id"]
+            for message in result["messages"]:
+                broadcast.to_agents("message", message, broadcast.watchers(conversation_id))
+            broadcast.queue_moved()
+        return protocol.ok(conversation=result["conversation"])
+
+    @acked
+    def on_typing(self, payload=None):
+        typing = protocol.visitor_typing(payload)
+        target = run_blocking(visitors.typing_target, connection(NAMESPACE)["visitor"])
+        if target is not None:
+            broadcast.to_agents("typing", {"conversation_id": target["conversation_id"],
+                                           "sender": "visitor", "typing": typing},
+                                broadcast.watchers(target["conversation_id"],
+                                                   target["agent_id"]))
+        return protocol.ok()
+
+    @acked
+    def on_read(self, payload=None):
+        message_id = protocol.visitor_read(payload)
+        result = run_blocking(visitors.mark_read, connection(NAMESPACE)["visitor"], message_id)
+        broadcast.to_agents("read", {"conversation_id": result["conversation_id"],
+                                     "reader": "visitor", "up_to": result["up_to"]},
+                            broadcast.watchers(result["conversation_id"], result["agent_id"]))
+        return protocol.ok(up_to=result["up_to"])
+
+    @acked
+    def on_rate(self, payload=None):
+        rating, comment = protocol.rating(payload)
+        visitor = connection(NAMESPACE)["visitor"]
+        result = run_blocking(visitors.rate, visitor, rating, comment)
+        card = result["conversation"]
+        emit("conversation", {"id": card["id"], "state": card["state"], "agent": None,
+                              "queue": None, "offline": None, "can_rate": False},
+             to=visitor_room(visitor))
+        broadcast.to_agents("conversation", card)
+        return protocol.ok()
+
+    @acked
+    def on_leave_message(self, payload=None):
+        name, email, text = protocol.leave_message(payload)
+        ticket = run_blocking(tickets.leave_message, connection(NAMESPACE)["visitor"],
+                              name, email, text)
+        broadcast.to_agents("ticket", {"ticket": ticket})
+        return protocol.ok(ticket={"id": ticket["id"]})
+
+
+def _view_of_open(public_id):
+    conversation = conversations.open_conversation_of(conversations._visitor(public_id))
+    return conversations.conversation_summary(conversation)
+
+
+def _tell_agents(result):
+    """A visitor message outside the bot's part reaches the agents (with the unread count)."""
+    view = result["conversation"]
+    if view["state"] == "bot":
+        return
+    conversation_id = view["id"]
+    card = run_blocking(cards.card_of, conversation_id)
+    rooms = broadcast.watchers(conversation_id, (card["assigned_agent"] or {}).get("id"))
+    for message in [result["message"], *result["replies"]]:
+        broadcast.to_agents("message", message, rooms)
+    broadcast.to_agents("conversation", card)
+    if any(reply.get("action") == "escalate" for reply in result["replies"]):
+        broadcast.queue_moved()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kefu import i18n
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, Visitor, utcnow
+from kefu.services import routing
 from kefu.services.bot_bridge import current_bot
 from kefu.services.errors import ServiceError
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
@@ -155,7 +156,7 @@ def post_visitor_message(public_id: str, client_msg_id: str, text: str,
         except Exception:  # the visitor's message is stored; a person takes over
             log.exception("bot failed on message %s", message.id)
             db.session.rollback()
-            replies = escalate(conversation, "bot_error", visitor.locale,
+            replies = routing.escalate(conversation, "bot_error", visitor.locale,
                                text_key="bot_unavailable", reply_to=client_msg_id)
     return {"message": stored, "duplicate": False, "replies": replies,
             "conversation": conversation_summary(conversation)}
@@ -190,8 +191,9 @@ def bot_reply(conversation: Conversation, message: Message, locale: str,
         decision = bot.decide(message.text, locale=locale,
                               consecutive_suggestions=consecutive_suggestions(conversation.id))
     if decision.action == "escalate":
-        return escalate(conversation, decision.reason or "low_confidence", decision.language,
-                        reply_to=message.client_msg_id, decision=decision)
+        return routing.escalate(conversation, decision.reason or "low_confidence",
+                                decision.language, reply_to=message.client_msg_id,
+                                decision=decision)
     reply = Message(
         conversation=conversation, sender="bot", text=decision.text,
         reply_to=message.client_msg_id, intent=decision.intent,
@@ -213,27 +215,6 @@ def _decision_extra(decision) -> dict:
     }
 
 
-def escalate(conversation: Conversation, reason: str, lang: str, *, reply_to=None,
-             decision=None, text_key: str = "handoff") -> list:
-    """Move a bot conversation to the waiting queue and tell the visitor."""
-    previous = conversation.state
-    conversation.state = "waiting"
-    conversation.escalated_at = utcnow()
-    data = None
-    if decision is not None:
-        data = {"intent": decision.intent, "confidence": decision.confidence,
-                "suggestions": list(decision.to_dict().get("suggestions") or [])}
-    _record(conversation, "escalated", previous, "waiting", "bot", reason=reason, data=data)
-    note = Message(conversation=conversation, sender="system", text=i18n.text(text_key, lang),
-                   reply_to=reply_to, bot_action="escalate",
-                   intent=decision.intent if decision else None,
-                   confidence=round(float(decision.confidence), 4) if decision else None,
-                   extra={"reason": reason})
-    db.session.add(note)
-    db.session.commit()
-    return [serialize_message(note)]
-
-
 def _record(conversation, kind, from_state, to_state, actor_kind, *, actor_user_id=None,
             reason=None, data=None):
     db.session.add(ConversationEvent(
@@ -243,5 +224,5 @@ def _record(conversation, kind, from_state, to_state, actor_kind, *, actor_user_
 
 
 def conversation_summary(conversation: Conversation) -> dict:
-    """The small wire form of a conversation's state."""
-    return {"id": conversation.id, "state": conversation.state}
+    """The ``conversation`` event a visitor gets: state, agent, queue place, offline."""
+    return routing.visitor_view(conversation)

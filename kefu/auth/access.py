@@ -1,0 +1,60 @@
+"""Who may do what: every role rule of kefu in one module.
+
+The rules are plain functions over users and conversations, so HTTP views, Socket.IO
+handlers and services ask the same question and get the same answer.
+"""
+import functools
+
+from flask import abort, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+#: Roles that work the desk: they may connect to ``/agent`` and read every conversation.
+DESK_ROLES = ("agent", "admin")
+
+
+def is_desk_user(user) -> bool:
+    """An active agent or admin."""
+    return user is not None and bool(user.active) and user.role in DESK_ROLES
+
+
+def may_write(user, conversation) -> bool:
+    """Agents write only in conversations assigned to them; admins anywhere."""
+    return user.role == "admin" or conversation.assigned_agent_id == user.id
+
+
+def is_admin(user) -> bool:
+    """An active admin."""
+    return user is not None and bool(user.active) and user.role == "admin"
+
+
+def json_error(status: int, code: str, message: str):
+    """The REST error shape: ``{"ok": false, "error": {code, message}}``."""
+    response = jsonify({"ok": False, "error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def roles_required(*roles):
+    """Let logged-in active users with one of ``roles`` (admins always) through.
+
+    Under ``/api/`` the refusal is JSON (401 ``unauthorized``, 403 ``forbidden``);
+    pages redirect anonymous users to the login form and answer 403 otherwise.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            api = request.path.startswith("/api/")
+            if not current_user.is_authenticated:
+                if api:
+                    return json_error(401, "unauthorized", "Log in first.")
+                return redirect(url_for("auth.login", next=request.full_path))
+            if not current_user.active or not current_user.has_role(*roles):
+                if api:
+                    return json_error(403, "forbidden", "Your role may not do this.")
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

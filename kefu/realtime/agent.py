@@ -1,0 +1,188 @@
+"""The ``/agent`` namespace: the live side of the agent workspace (docs/protocol.md)."""
+import functools
+import logging
+
+from flask import current_app, request, session
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+
+from kefu import protocol
+from kefu.concurrency import run_blocking
+from kefu.extensions import socketio
+from kefu.realtime import broadcast
+from kefu.realtime.common import acked, connection, save_connection
+from kefu.services import agents, cards, handoff, ratelimit
+from kefu.services.errors import ServiceError
+
+NAMESPACE = "/agent"
+log = logging.getLogger(__name__)
+
+
+def desk_only(handler):
+    """Run the event only for a user who is still an active agent or admin.
+
+    Flask-Login's ``login_required`` does not apply to socket events, and a user can be
+    deactivated while connected: every event checks again, and a refused socket is
+    disconnected right after its error ack.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(self, *args):
+        user_id = connection(NAMESPACE).get("user_id")
+        try:
+            me = run_blocking(agents.desk_user, user_id)
+        except ServiceError:
+            sid = request.sid
+            socketio.start_background_task(_drop, current_app._get_current_object(), sid)
+            raise
+        return handler(self, me, *args)
+
+    return acked(wrapper)
+
+
+def _drop(app, sid):
+    socketio.sleep(0.05)
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _hello(user_id: int) -> dict:
+    return {"me": agents.desk_user(user_id), "queue": cards.queue_cards(),
+            "mine": cards.mine_cards(user_id), "agents": agents.agent_list()}
+
+
+def _heartbeat_loop(app):
+    """Keep this process's presence rows fresh (eventlet/gevent servers)."""
+    interval = app.config["PRESENCE_HEARTBEAT_SECONDS"]
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                run_blocking(agents.heartbeat)
+        except Exception:  # a missed beat only ages the rows; try again next time
+            log.exception("presence heartbeat failed")
+
+
+def _start_heartbeat():
+    app = current_app._get_current_object()
+    if socketio.async_mode != "threading" and "kefu_presence" not in app.extensions:
+        app.extensions["kefu_presence"] = socketio.start_background_task(_heartbeat_loop, app)
+
+
+class AgentNamespace(Namespace):
+    """Agents and admins, authenticated by their Flask-Login session cookie."""
+
+    def on_connect(self, auth=None):
+        user_id = session.get("_user_id")
+        if user_id is None:
+            raise ConnectionRefusedError({"code": "unauthorized",
+                                          "message": "Log in as an agent first."})
+        try:
+            me = run_blocking(agents.desk_user, user_id)
+        except ServiceError as error:
+            raise ConnectionRefusedError(error.to_dict())
+        run_blocking(agents.connect, request.sid, me["id"])
+        save_connection(NAMESPACE, {"user_id": me["id"]})
+        join_room(broadcast.AGENTS_ROOM)
+        join_room(broadcast.agent_room(me["id"]))
+        hello = run_blocking(_hello, me["id"])
+        emit("hello", {"protocol": protocol.PROTOCOL_VERSION, **hello})
+        _start_heartbeat()
+        broadcast.agents_changed()
+        broadcast.queue_moved()
+
+    def on_disconnect(self, reason=None):
+        run_blocking(agents.disconnect, request.sid)
+        if connection(NAMESPACE).get("user_id") is not None:
+            broadcast.agents_changed()
+            broadcast.queue_moved()
+
+    @desk_only
+    def on_open(self, me, payload=None):
+        conversation_id = protocol.conversation_ref(payload, "open")
+        detail = run_blocking(handoff.open_conversation, conversation_id, me["id"])
+        join_room(broadcast.conversation_room(conversation_id))
+        return protocol.ok(conversation=detail)
+
+    @desk_only
+    def on_claim(self, me, payload=None):
+        conversation_id = protocol.conversation_ref(payload, "claim")
+        result = run_blocking(handoff.claim, conversation_id, me["id"])
+        join_room(broadcast.conversation_room(conversation_id))
+        broadcast.outcome(result)
+        broadcast.queue_moved()
+        broadcast.agents_changed()
+        return protocol.ok(conversation=result["conversation"])
+
+    def _post(self, me, payload, event):
+        conversation_id, client_msg_id, text = protocol.agent_message(payload, event)
+        if not ratelimit.allow("AGENT_MESSAGE_RATE_LIMIT", "agent-message", str(me["id"])):
+            raise ServiceError("rate_limited", "You are sending messages too fast; slow down.")
+        result = run_blocking(handoff.post_message, conversation_id, me["id"], client_msg_id,
+                              text, note=event == "note")
+        if not result["duplicate"]:
+            message = result["message"]
+            assigned = (result["conversation"]["assigned_agent"] or {}).get("id")
+            broadcast.to_agents("message", message,
+                                broadcast.watchers(conversation_id, assigned, me["id"]))
+            if event == "message":
+                broadcast.to_visitor(result["visitor"], "message", message)
+                broadcast.to_agents("conversation", result["conversation"])
+        return protocol.ok(message=result["message"], duplicate=result["duplicate"])
+
+    @desk_only
+    def on_message(self, me, payload=None):
+        return self._post(me, payload, "message")
+
+    @desk_only
+    def on_note(self, me, payload=None):
+        return self._post(me, payload, "note")
+
+    @desk_only
+    def on_typing(self, me, payload=None):
+        conversation_id, typing = protocol.agent_typing(payload)
+        target = run_blocking(handoff.typing_target, conversation_id, me["id"])
+        broadcast.to_visitor(target["visitor"], "typing",
+                             {"sender": "agent", "name": target["name"], "typing": typing})
+        return protocol.ok()
+
+    @desk_only
+    def on_read(self, me, payload=None):
+        conversation_id, message_id = protocol.agent_read(payload)
+        result = run_blocking(handoff.mark_read, conversation_id, me["id"], message_id)
+        broadcast.to_visitor(result["visitor"], "read",
+                             {"reader": "agent", "up_to": result["up_to"]})
+        broadcast.to_agents("conversation", result["conversation"])
+        return protocol.ok(up_to=result["up_to"])
+
+    @desk_only
+    def on_transfer(self, me, payload=None):
+        conversation_id, to_agent_id, note = protocol.transfer(payload)
+        result = run_blocking(handoff.transfer, conversation_id, me["id"], to_agent_id, note)
+        broadcast.outcome(result)
+        broadcast.agents_changed()
+        return protocol.ok(conversation=result["conversation"])
+
+    @desk_only
+    def on_release(self, me, payload=None):
+        conversation_id = protocol.conversation_ref(payload, "release")
+        result = run_blocking(handoff.release, conversation_id, me["id"])
+        broadcast.outcome(result)
+        broadcast.queue_moved()
+        broadcast.agents_changed()
+        return protocol.ok(conversation=result["conversation"])
+
+    @desk_only
+    def on_close(self, me, payload=None):
+        conversation_id = protocol.conversation_ref(payload, "close")
+        result = run_blocking(handoff.close, conversation_id, me["id"])
+        broadcast.outcome(result)
+        broadcast.queue_moved()
+        broadcast.agents_changed()
+        return protocol.ok(conversation=result["conversation"])
+
+    @desk_only
+    def on_presence(self, me, payload=None):
+        status = protocol.presence(payload)
+        run_blocking(agents.set_status, request.sid, status)
+        broadcast.agents_changed()
+        broadcast.queue_moved()
+        return protocol.ok(status=status)

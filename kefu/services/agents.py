@@ -1,0 +1,119 @@
+"""Agents at the desk: who is connected (presence) and how many chats each holds.
+
+Presence is one :class:`AgentConnection` row per open ``/agent`` socket, so every
+process sees every agent.  An agent with several tabs is ``online`` when any tab is
+online, ``away`` when every tab is away, ``offline`` with no live tab.  Rows whose
+heartbeat is older than ``PRESENCE_TTL_SECONDS`` belong to a process that died and
+count for nothing.
+"""
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from kefu.auth.access import DESK_ROLES, is_desk_user
+from kefu.extensions import db
+from kefu.models import AgentConnection, Conversation, User, utcnow
+from kefu.services.errors import ServiceError
+
+#: Names this process in AgentConnection rows (host, pid and a random part).
+PROCESS_ID = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+STATUSES = ("online", "away")
+
+
+def desk_user(user_id) -> dict:
+    """The active agent or admin ``user_id`` as a dict; ServiceError ``forbidden`` otherwise."""
+    user = db.session.get(User, int(user_id)) if user_id is not None else None
+    if user is None:
+        raise ServiceError("unauthorized", "Log in as an agent first.")
+    if not is_desk_user(user):
+        raise ServiceError("forbidden", "Only active agents and admins may use the desk.")
+    return {"id": user.id, "name": user.name, "role": user.role}
+
+
+def _fresh_after():
+    return utcnow() - timedelta(seconds=current_app.config["PRESENCE_TTL_SECONDS"])
+
+
+def connect(sid: str, user_id: int) -> None:
+    """Record an open socket of ``user_id`` (online)."""
+    db.session.merge(AgentConnection(sid=sid, user_id=user_id, process_id=PROCESS_ID,
+                                     status="online", connected_at=utcnow(),
+                                     heartbeat_at=utcnow()))
+    db.session.commit()
+
+
+def disconnect(sid: str) -> None:
+    """Forget a closed socket."""
+    db.session.execute(delete(AgentConnection).where(AgentConnection.sid == sid))
+    db.session.commit()
+
+
+def set_status(sid: str, status: str) -> None:
+    """Set one socket's status (``online`` or ``away``)."""
+    if status not in STATUSES:
+        raise ServiceError("invalid_status", "status must be 'online' or 'away'.")
+    db.session.execute(update(AgentConnection).where(AgentConnection.sid == sid)
+                       .values(status=status, heartbeat_at=utcnow()))
+    db.session.commit()
+
+
+def heartbeat(process_id: str = PROCESS_ID) -> None:
+    """Keep this process's sockets alive and drop rows of dead processes."""
+    now = utcnow()
+    db.session.execute(update(AgentConnection).where(AgentConnection.process_id == process_id)
+                       .values(heartbeat_at=now))
+    db.session.execute(delete(AgentConnection).where(AgentConnection.heartbeat_at < _fresh_after()))
+    db.session.commit()
+
+
+def statuses() -> dict:
+    """``{user_id: "online" | "away"}`` for every agent with a live socket."""
+    rows = db.session.execute(
+        select(AgentConnection.user_id, AgentConnection.status)
+        .where(AgentConnection.heartbeat_at >= _fresh_after())
+    ).all()
+    result = {}
+    for user_id, status in rows:
+        if status == "online" or user_id not in result:
+            result[user_id] = status
+    return result
+
+
+def status_of(user_id: int) -> str:
+    """``online``, ``away`` or ``offline``."""
+    return statuses().get(user_id, "offline")
+
+
+def open_chat_counts() -> dict:
+    """``{user_id: number of conversations in state agent assigned to them}``."""
+    rows = db.session.execute(
+        select(Conversation.assigned_agent_id, func.count(Conversation.id))
+        .where(Conversation.state == "agent", Conversation.assigned_agent_id.is_not(None))
+        .group_by(Conversation.assigned_agent_id)
+    ).all()
+    return dict(rows)
+
+
+def online_agent_ids() -> list:
+    """Active desk users with at least one socket set to online."""
+    online = [uid for uid, status in statuses().items() if status == "online"]
+    if not online:
+        return []
+    return list(db.session.scalars(select(User.id).where(
+        User.id.in_(online), User.active.is_(True), User.role.in_(DESK_ROLES))))
+
+
+def agent_list() -> list:
+    """Every active agent and admin with status and open chats (the ``agents`` event)."""
+    status = statuses()
+    counts = open_chat_counts()
+    users = db.session.scalars(select(User).where(User.active.is_(True),
+                                                  User.role.in_(DESK_ROLES))
+                               .order_by(User.name, User.id)).all()
+    return [{"id": u.id, "name": u.name, "role": u.role,
+             "status": status.get(u.id, "offline"), "open_chats": counts.get(u.id, 0)}
+            for u in users]

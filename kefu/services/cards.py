@@ -1,0 +1,140 @@
+"""What agents see of a conversation: cards for the queue and lists, details when opened.
+
+Built in batches (one query per list, not per conversation) because the queue is sent
+to every agent each time it moves.
+"""
+from sqlalchemy import func, select
+
+from kefu.extensions import db
+from kefu.models import Conversation, ConversationEvent, Message, utcnow
+from kefu.services.conversations import serialize_message
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def cards(conversations: list) -> list:
+    """Cards for ``conversations`` in the given order."""
+    ids = [c.id for c in conversations]
+    if not ids:
+        return []
+    last_ids = dict(db.session.execute(
+        select(Message.conversation_id, func.max(Message.id))
+        .where(Message.conversation_id.in_(ids), Message.sender != "note")
+        .group_by(Message.conversation_id)).all())
+    last = {m.conversation_id: m for m in db.session.scalars(
+        select(Message).where(Message.id.in_(list(last_ids.values()))))} if last_ids else {}
+    unread = dict(db.session.execute(
+        select(Message.conversation_id, func.count(Message.id))
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.conversation_id.in_(ids), Message.sender == "visitor",
+               Message.id > func.coalesce(Conversation.agent_read_up_to, 0))
+        .group_by(Message.conversation_id)).all())
+    now = utcnow()
+    result = []
+    for c in conversations:
+        waiting = (now - c.escalated_at).total_seconds() \
+            if c.state == "waiting" and c.escalated_at else None
+        result.append({
+            "id": c.id,
+            "state": c.state,
+            "visitor": {"id": c.visitor.public_id, "name": c.visitor.name,
+                        "locale": c.visitor.locale},
+            "assigned_agent": {"id": c.assigned_agent.id, "name": c.assigned_agent.name}
+            if c.assigned_agent_id else None,
+            "created_at": _iso(c.created_at),
+            "escalated_at": _iso(c.escalated_at),
+            "closed_at": _iso(c.closed_at),
+            "reason": c.handoff_reason,
+            "rating": c.rating,
+            "last_message": serialize_message(last[c.id]) if c.id in last else None,
+            "unread": unread.get(c.id, 0),
+            "waiting_seconds": int(waiting) if waiting is not None else None,
+        })
+    return result
+
+
+def card(conversation: Conversation) -> dict:
+    """The card of one conversation."""
+    return cards([conversation])[0]
+
+
+def card_of(conversation_id: int) -> dict:
+    """The card of the conversation ``conversation_id``."""
+    return card(db.session.get(Conversation, conversation_id))
+
+
+def waiting_conversations() -> list:
+    """The queue: waiting conversations, longest waiting first."""
+    return list(db.session.scalars(
+        select(Conversation).where(Conversation.state == "waiting")
+        .order_by(Conversation.escalated_at, Conversation.id)))
+
+
+def queue_cards() -> list:
+    """Cards of the waiting queue, in order."""
+    return cards(waiting_conversations())
+
+
+def mine_cards(user_id: int) -> list:
+    """Cards of the open conversations assigned to ``user_id``."""
+    return cards(list(db.session.scalars(
+        select(Conversation).where(Conversation.assigned_agent_id == user_id,
+                                   Conversation.state == "agent")
+        .order_by(Conversation.id))))
+
+
+def _guesses(conversation: Conversation, escalation) -> list:
+    """The bot's top 3 guesses at the handoff: from the decision, else the last suggestion."""
+    data = (escalation.data or {}) if escalation else {}
+    guesses = list(data.get("suggestions") or [])
+    if not guesses and data.get("intent"):
+        guesses = [{"intent": data["intent"], "title": None,
+                    "confidence": data.get("confidence")}]
+    if not guesses:
+        last = db.session.scalars(
+            select(Message).where(Message.conversation_id == conversation.id,
+                                  Message.sender == "bot", Message.bot_action == "suggest")
+            .order_by(Message.id.desc()).limit(1)).first()
+        if last is not None:
+            guesses = list((last.extra or {}).get("suggestions") or [])
+    return guesses[:3]
+
+
+def detail(conversation: Conversation) -> dict:
+    """Everything the workspace shows for one conversation (the ``open`` ack)."""
+    events = db.session.scalars(
+        select(ConversationEvent).where(ConversationEvent.conversation_id == conversation.id)
+        .order_by(ConversationEvent.id)).all()
+    escalation = next((e for e in reversed(events) if e.kind == "escalated"), None)
+    visitor = conversation.visitor
+    earlier = db.session.scalars(
+        select(Conversation).where(Conversation.visitor_id == visitor.id,
+                                   Conversation.id != conversation.id)
+        .order_by(Conversation.id.desc()).limit(20)).all()
+    messages = db.session.scalars(
+        select(Message).where(Message.conversation_id == conversation.id)
+        .order_by(Message.id)).all()
+    return {
+        **card(conversation),
+        "messages": [serialize_message(m) for m in messages],
+        "events": [{"kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
+                    "actor_kind": e.actor_kind, "actor_user_id": e.actor_user_id,
+                    "reason": e.reason, "created_at": _iso(e.created_at)} for e in events],
+        "handoff": {"reason": escalation.reason, "at": _iso(escalation.created_at),
+                    "guesses": _guesses(conversation, escalation)} if escalation else None,
+        "visitor_details": {
+            "id": visitor.public_id, "name": visitor.name, "email": visitor.email,
+            "locale": visitor.locale, "browser": visitor.user_agent,
+            "first_seen": _iso(visitor.first_seen), "last_seen": _iso(visitor.last_seen),
+            "pages": visitor.pages or [],
+            "earlier_conversations": [
+                {"id": c.id, "state": c.state, "created_at": _iso(c.created_at),
+                 "closed_at": _iso(c.closed_at), "rating": c.rating} for c in earlier],
+        },
+        "first_agent_reply_at": _iso(conversation.first_agent_reply_at),
+        "rating_comment": conversation.rating_comment,
+        "agent_read_up_to": conversation.agent_read_up_to,
+        "visitor_read_up_to": conversation.visitor_read_up_to,
+    }

@@ -1,0 +1,37 @@
+"""Search in past conversations by the words in their messages."""
+from sqlalchemy import select
+
+from kefu.extensions import db
+from kefu.models import Conversation, Message
+from kefu.services import cards
+from kefu.services.errors import ServiceError
+
+MAX_RESULTS = 50
+
+
+def _like_pattern(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_conversations(q: str, limit: int = MAX_RESULTS) -> list:
+    """Conversations with a message containing ``q`` (newest first), with the first match."""
+    q = (q or "").strip()
+    if not q:
+        raise ServiceError("empty_field", "Give some words to search for.")
+    if len(q) > 200:
+        raise ServiceError("field_too_long", "The search is longer than 200 characters.")
+    rows = db.session.execute(
+        select(Message.conversation_id, Message.id, Message.text)
+        .where(Message.text.ilike(_like_pattern(q), escape="\\"))
+        .order_by(Message.conversation_id.desc(), Message.id)).all()
+    matches = {}
+    for conversation_id, message_id, text in rows:
+        matches.setdefault(conversation_id, {"message_id": message_id, "text": text[:300]})
+        if len(matches) >= limit:
+            break
+    found = db.session.scalars(select(Conversation).where(
+        Conversation.id.in_(list(matches)))).all()
+    by_id = {c.id: c for c in found}
+    ordered = [by_id[i] for i in matches if i in by_id]
+    return [{**card, "match": matches[card["id"]]} for card in cards.cards(ordered)]
