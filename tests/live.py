@@ -50,6 +50,14 @@ class LiveServer:
         self.stop()
         raise RuntimeError(f"server did not start: {self.output()}")
 
+    def create_user(self, email, name, role="agent", password="correct horse battery"):
+        """Add a user to this server's database with ``kefu create-user``; returns the password."""
+        subprocess.run(
+            [sys.executable, "-m", "kefu", "create-user", email, "--name", name, "--role", role,
+             "--password", password],
+            cwd=PROJECT_ROOT, env=self.env, check=True, capture_output=True, timeout=60)
+        return password
+
     def output(self) -> str:
         """Everything the server printed so far."""
         self.log.flush()

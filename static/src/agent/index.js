@@ -6,6 +6,27 @@ import { renderCannedPage } from "./canned.js";
 import { renderSearch, renderTickets } from "./pages.js";
 import { Workspace } from "./workspace.js";
 
+const SVG = "http://www.w3.org/2000/svg";
+
+/** A bell (struck through when muted), drawn inline: no icon font, no emoji font needed. */
+function bellIcon(on) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("fill", "none");
+  svg.setAttribute("stroke", "currentColor");
+  svg.setAttribute("stroke-width", "2");
+  const paths = ["M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9", "M10.3 21a1.94 1.94 0 0 0 3.4 0"];
+  if (!on) paths.push("M3 3l18 18");
+  for (const d of paths) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
+}
+
 function toast(root, text) {
   const node = el("div", "toast", text);
   node.setAttribute("role", "alert");
@@ -26,7 +47,7 @@ function start() {
   const sound = q("sound");
   const drawSound = () => {
     const on = soundEnabled();
-    sound.textContent = on ? "🔔" : "🔕";
+    sound.replaceChildren(bellIcon(on));
     sound.title = on ? t("soundOn") : t("soundOff");
     sound.setAttribute("aria-label", sound.title);
     sound.setAttribute("aria-pressed", String(on));
@@ -55,6 +76,7 @@ function start() {
   for (const tab of root.querySelectorAll("[data-view]")) {
     tab.addEventListener("click", () => { ws.switchView(tab.dataset.view); showPage(tab.dataset.view); });
   }
+  ws.onTicketsChanged = () => showPage("tickets");
   q("presence").addEventListener("change", (e) => ws.setPresence(e.target.value));
 
   drawSound();

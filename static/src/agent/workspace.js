@@ -57,6 +57,7 @@ export class Workspace {
     s.on("typing", (e) => { if (e.conversation_id === this.openId && e.sender === "visitor") this.chat.setTyping(e.typing); });
     s.on("read", (e) => { if (e.conversation_id === this.openId) this.chat.setReadUpTo(e.up_to); });
     s.on("agents", (a) => { this.agents = a.agents || a; });
+    s.on("ticket", () => this.onTicket());
   }
 
   setConn(ok) {
@@ -145,7 +146,7 @@ export class Workspace {
 
   onMessage(m) {
     const card = this.cards.get(m.conversation_id);
-    if (card) card.last_message = m;
+    if (card && m.sender !== "note") card.last_message = m;
     if (m.conversation_id === this.openId) {
       this.chat.add(m);
       if (m.sender === "visitor") this.markRead();
@@ -248,7 +249,20 @@ export class Workspace {
     dialog.showModal();
   }
 
+  /** A visitor left a message: count it on the tab until the agent looks. */
+  onTicket() {
+    if (this.view === "tickets") { if (this.onTicketsChanged) this.onTicketsChanged(); return; }
+    this.newTickets = (this.newTickets || 0) + 1;
+    const tab = this.root.querySelector("[data-view=tickets]");
+    tab.dataset.badge = String(this.newTickets);
+    beep();
+  }
+
   switchView(view) {
+    if (view === "tickets") {
+      this.newTickets = 0;
+      delete this.root.querySelector("[data-view=tickets]").dataset.badge;
+    }
     for (const b of this.root.querySelectorAll("[data-view]")) b.classList.toggle("active", b.dataset.view === view);
     for (const p of this.root.querySelectorAll("[data-panel]")) p.hidden = p.dataset.panel !== view;
     this.view = view;

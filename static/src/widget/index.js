@@ -83,7 +83,7 @@ class KefuWidget {
     this.typingLine = el("div", "typing");
     this.typingLine.dataset.kefu = "typing";
     const tools = el("div", "tools");
-    this.humanButton = el("button", "human", "👤 " + T.talkToHuman);
+    this.humanButton = el("button", "human", T.talkToHuman);
     this.humanButton.type = "button";
     this.humanButton.dataset.kefu = "human";
     this.humanButton.addEventListener("click", () => this.requestHuman());

@@ -1,0 +1,133 @@
+"""A whole handoff on screen: a visitor and an agent, each in their own browser context."""
+import re
+import sqlite3
+
+import pytest
+
+from tests.e2e.pages import (
+    agent_says, conversation_id, mine_card, new_agent, open_widget, open_workspace,
+    queue_card, visitor_says,
+)
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def contexts(browser):
+    """A visitor (English browser) and an agent (Chinese browser), sharing nothing."""
+    visitor = browser.new_context(locale="en-US")
+    agent = browser.new_context(locale="zh-CN")
+    yield visitor, agent
+    visitor.close()
+    agent.close()
+
+
+def stored_rating(live_server, conversation):
+    with sqlite3.connect(live_server.instance / "kefu.sqlite") as db:
+        return db.execute("SELECT rating FROM conversations WHERE id = ?",
+                          (conversation,)).fetchone()[0]
+
+
+def test_visitor_is_handed_to_an_agent_and_rates_the_chat(contexts, live_server):
+    visitor_ctx, agent_ctx = contexts
+    email, password = new_agent(live_server, name="小王")
+    agent = agent_ctx.new_page()
+    open_workspace(agent, live_server.url, email, password)
+
+    visitor = visitor_ctx.new_page()
+    open_widget(visitor, live_server.url)
+    visitor_says(visitor, "how long does shipping take")
+    visitor.locator(".msg.bot[data-intent=shipping_time]").wait_for()
+    visitor.locator("[data-kefu=human]").click()
+    banner = visitor.locator("[data-kefu=banner]")
+    banner.wait_for()
+    assert re.search(r"You're next|ahead of you", banner.inner_text())
+    visitor.locator(".msg.system", has_text=re.compile("queue|next|ahead", re.I)).first.wait_for()
+    assert visitor.locator("[data-kefu=human]").is_hidden()
+    conversation = conversation_id(visitor)
+
+    # The waiting chat appears live in the agent's queue, with a beep and a title badge.
+    card = queue_card(agent, conversation)
+    card.wait_for()
+    assert re.fullmatch(r"\(\d+\) kefu", agent.title())
+    assert agent.evaluate("window.__kefuBeeps || 0") >= 1
+    card.click()
+    transcript = agent.locator("[data-role=transcript]")
+    transcript.locator(".row.visitor", has_text="how long does shipping take").wait_for()
+    bot_row = transcript.locator(".row.bot").filter(has=agent.locator("[data-role=intent]")).first
+    assert "shipping_time" in bot_row.inner_text()
+    assert re.search(r"\d+%", bot_row.locator("[data-role=intent]").inner_text())
+    reason = agent.locator("[data-role=handoff] [data-role=reason]")
+    assert reason.get_attribute("data-reason") == "visitor_request"
+    assert reason.inner_text() == "访客要求人工"  # the agent's browser is Chinese
+    assert agent.locator("[data-role=guesses] li").count() <= 3
+    assert agent.locator("[data-role=details] [data-role=locale]").inner_text() == "en"
+
+    agent.locator("[data-action=claim]").click()
+    mine_card(agent, conversation).wait_for()
+    agent.locator("[data-action=close]").wait_for()
+    visitor.locator(".msg.system", has_text="小王").first.wait_for()
+    assert "小王" in visitor.locator("header").inner_text()
+
+    # The agent types: the visitor sees it, then the reply; the agent has read the question.
+    agent.locator("[data-role=input]").press_sequentially("Hello")
+    visitor.locator("[data-kefu=typing]", has_text="小王").wait_for()
+    agent.locator("[data-role=input]").fill("Hi, I'm 小王. Orders ship within 24 hours.")
+    agent.locator("[data-role=send]").click()
+    visitor.locator(".msg.agent", has_text="Orders ship within 24 hours").wait_for()
+    visitor.locator(".msg.visitor [data-kefu=tick].read").first.wait_for()
+
+    visitor_says(visitor, "great, thank you")
+    transcript.locator(".row.visitor", has_text="great, thank you").wait_for()
+    transcript.locator(".row.agent [data-role=read]").first.wait_for()  # read receipt back
+
+    agent.locator("[data-action=close]").click()
+    rating = visitor.locator("[data-kefu=rating]")
+    rating.wait_for()
+    rating.locator(".star[data-rating='5']").click()
+    visitor.locator("[data-kefu=rating][data-rated='5']").wait_for()
+    assert mine_card(agent, conversation).count() == 0
+    assert stored_rating(live_server, conversation) == 5
+
+
+def test_markup_from_a_visitor_is_only_text_in_the_workspace(contexts, live_server):
+    visitor_ctx, agent_ctx = contexts
+    email, password = new_agent(live_server, name="Lee")
+    agent = agent_ctx.new_page()
+    dialogs = []
+    agent.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_workspace(agent, live_server.url, email, password)
+
+    visitor = visitor_ctx.new_page()
+    visitor.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_widget(visitor, live_server.url)
+    visitor_says(visitor, XSS)
+    visitor.locator("[data-kefu=human]").click()
+    conversation = conversation_id(visitor)
+
+    card = queue_card(agent, conversation)
+    card.wait_for()
+    card.click()
+    row = agent.locator("[data-role=transcript] .row.visitor").first
+    row.wait_for()
+    assert row.locator(".bubble").inner_text() == XSS
+    agent.locator("[data-action=claim]").click()
+    agent.locator("[data-action=close]").wait_for()
+    agent.locator("input[name=mode][value=note]").check()
+    agent_says(agent, "note " + XSS)
+    agent.locator(".row.note", has_text="note <img").wait_for()
+    agent.locator("input[name=mode][value=reply]").check()
+    agent_says(agent, "reply " + XSS)
+    visitor.locator(".msg.agent", has_text="reply <img").wait_for()
+
+    assert agent.locator("#workspace img").count() == 0
+    assert XSS in queue_or_mine_snippets(agent)
+    assert visitor.locator(".msg img").count() == 0
+    assert visitor.locator(".msg", has_text="note <img").count() == 0  # notes stay private
+    assert dialogs == []
+
+
+def queue_or_mine_snippets(page):
+    return " ".join(page.locator("[data-role=mine] .snippet, [data-role=queue] .snippet").all_inner_texts())
