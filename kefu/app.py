@@ -56,11 +56,13 @@ def create_app(test_config=None, *, instance_path=None):
         return db.session.get(models.User, int(user_id))
 
     from kefu.agent import bp as agent_bp
+    from kefu.api import bp as api_bp
     from kefu.auth import bp as auth_bp
     from kefu.widget import bp as widget_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(widget_bp)
 
     from kefu import realtime

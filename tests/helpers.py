@@ -48,3 +48,44 @@ def make_user(app, role="agent", email=None, password="correct horse battery", n
         user.active = active
         db.session.commit()
         return user.id, email, password
+
+
+def csrf_token(client, path="/auth/login"):
+    """The CSRF token from the hidden input of the form at ``path``."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def login(client, email, password):
+    """Log ``client`` in through the real form; returns the session's CSRF token."""
+    token = csrf_token(client)
+    response = client.post("/auth/login", data={"email": email, "password": password,
+                                                 "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return token
+
+
+def ack_error(ack):
+    """The error code of a failed ack."""
+    assert ack["ok"] is False, ack
+    return ack["error"]["code"]
+
+
+def set_active(app, user_id, active):
+    """Activate or deactivate a user."""
+    with app.app_context():
+        from kefu.extensions import db
+        from kefu.models import User
+
+        db.session.get(User, user_id).active = active
+        db.session.commit()
+
+
+def put_setting(app, key, value):
+    """Change a desk setting."""
+    with app.app_context():
+        from kefu.services import settings
+
+        settings.put(key, value)
