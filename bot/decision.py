@@ -1,0 +1,270 @@
+"""From class probabilities to what the bot does: answer, suggest ("did you mean"), or escalate.
+
+Two numbers decide. The *confidence* is the probability that the top intent is
+right, estimated by `ConfidenceModel` from more than the top probability: the
+margin to the runner-up and how much of the message's vocabulary the model
+has ever seen. Off-topic questions ("帮我写一首诗", "asdfgh") often get a
+top probability no lower than a vaguely worded real question, but they share
+few n-grams with the FAQ; a logistic model over these signals, fitted on
+out-of-fold predictions plus a built-in set of off-topic sentences, tells
+them apart better than any single cut-off on the top probability.
+
+The two *thresholds* on that confidence are learned from the same
+out-of-fold data by `choose_thresholds`: answer where answers are right at
+least `answer_precision` of the time, suggest the top 3 where the right
+intent is among them at least `suggest_hit_rate` of the time, escalate below.
+"""
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+__all__ = [
+    "Suggestion", "Decision", "Thresholds", "ConfidenceModel", "confidence_features",
+    "choose_thresholds", "threshold_curve", "decide_action", "FEATURE_NAMES",
+]
+
+#: Inputs of the confidence model, in column order.
+FEATURE_NAMES = ("top_probability", "margin", "log_ratio", "word_coverage", "char_coverage")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One "did you mean" option: an intent, its title in the reply language, its probability."""
+
+    intent: str
+    title: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the bot does with one visitor message.
+
+    `action` is ``"answer"``, ``"suggest"`` or ``"escalate"``; `reason` is set
+    only for escalations (``"low_confidence"``, ``"handoff_intent"`` or
+    ``"repeated_miss"``). `text` is Markdown for an answer, the "did you
+    mean" prompt for a suggestion and empty for an escalation.
+    """
+
+    action: str
+    intent: str | None
+    confidence: float
+    language: str
+    text: str = ""
+    suggestions: tuple = ()
+    quick_replies: tuple = ()
+    links: tuple = ()
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        """Return a JSON-safe dict (tuples become lists, numbers plain floats)."""
+        data = asdict(self)
+        data["confidence"] = float(self.confidence)
+        data["suggestions"] = [
+            {"intent": s.intent, "title": s.title, "confidence": float(s.confidence)}
+            for s in self.suggestions
+        ]
+        data["quick_replies"] = list(self.quick_replies)
+        data["links"] = [dict(link) for link in self.links]
+        return data
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence cut-offs: answer at or above `answer`, suggest at or above `suggest`."""
+
+    answer: float
+    suggest: float
+
+    def __post_init__(self):
+        if not 0.0 <= self.suggest <= self.answer <= 1.0:
+            raise ValueError(f"need 0 <= suggest <= answer <= 1, got {self}")
+
+
+def confidence_features(probabilities, coverage):
+    """Return the confidence model's inputs for each row of class probabilities.
+
+    Parameters
+    ----------
+    probabilities : ndarray of shape (n_samples, n_classes) or (n_classes,)
+        Calibrated class probabilities.
+    coverage : ndarray of shape (n_samples, 2) or (2,)
+        Share of word and char n-grams found in the vocabulary.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, len(FEATURE_NAMES))
+    """
+    p = np.atleast_2d(np.asarray(probabilities, dtype=np.float64))
+    top2 = -np.partition(-p, 1, axis=1)[:, :2] if p.shape[1] > 1 else np.hstack([p, 0 * p])
+    first, second = top2[:, 0], top2[:, 1]
+    log_ratio = np.log(np.maximum(first, 1e-12)) - np.log(np.maximum(second, 1e-12))
+    coverage = np.atleast_2d(np.asarray(coverage, dtype=np.float64))
+    return np.column_stack([first, first - second, np.minimum(log_ratio, 20.0), coverage])
+
+
+class ConfidenceModel:
+    """Logistic model of "the top intent is right" over `confidence_features`.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation of the logistic regression.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    """
+
+    def __init__(self, *, C=1.0):
+        self.C = C
+
+    def fit(self, features, correct, sample_weight=None):
+        """Fit on features of held-out predictions and whether each top intent was right.
+
+        Parameters
+        ----------
+        features : ndarray of shape (n_samples, n_features)
+        correct : ndarray of bool, shape (n_samples,)
+            False for off-topic texts (any answer to them is wrong).
+        sample_weight : ndarray of shape (n_samples,), optional
+
+        Returns
+        -------
+        self : ConfidenceModel
+        """
+        correct = np.asarray(correct, dtype=bool)
+        if correct.all() or not correct.any():
+            # Nothing to separate: fall back to the top probability itself.
+            self.coef_ = np.zeros(np.shape(features)[1])
+            self.coef_[0], self.intercept_ = 8.0, -4.0
+            return self
+        model = LogisticRegression(C=self.C, max_iter=1000)
+        model.fit(features, correct, sample_weight=sample_weight)
+        self.coef_ = model.coef_[0].astype(np.float64)
+        self.intercept_ = float(model.intercept_[0])
+        return self
+
+    def predict(self, features):
+        """Return the probability that the top intent is right, per row."""
+        z = np.atleast_2d(features) @ self.coef_ + self.intercept_
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_dict(self):
+        """Return the fitted state as JSON-safe values."""
+        return {"C": self.C, "coef": [float(c) for c in self.coef_],
+                "intercept": float(self.intercept_), "features": list(FEATURE_NAMES)}
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rebuild a fitted model from `to_dict` output."""
+        if tuple(data["features"]) != FEATURE_NAMES:
+            raise ValueError("confidence features changed")
+        self = cls(C=data["C"])
+        self.coef_ = np.asarray(data["coef"], dtype=np.float64)
+        self.intercept_ = float(data["intercept"])
+        return self
+
+
+def threshold_curve(confidence, correct, in_top3, weight=None, grid=None):
+    """Tabulate what each answer threshold does on held-out data.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n,)
+    correct : ndarray of bool, shape (n,)
+        The top intent is right (always False for off-topic texts).
+    in_top3 : ndarray of bool, shape (n,)
+        The right intent is among the top 3 (False for off-topic texts).
+    weight : ndarray of shape (n,), optional
+    grid : ndarray, optional
+        Thresholds to evaluate; default 0.00, 0.01, ..., 1.00.
+
+    Returns
+    -------
+    list of dict
+        One row per threshold: ``threshold``, ``answered`` (share of all
+        messages answered), ``containment`` (share answered correctly),
+        ``wrong`` (share answered wrongly), ``precision`` (right among answered).
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    weight = np.ones_like(confidence) if weight is None else np.asarray(weight, dtype=np.float64)
+    correct = np.asarray(correct, dtype=bool)
+    total = weight.sum()
+    rows = []
+    for t in (np.linspace(0, 1, 101) if grid is None else grid):
+        answered = confidence >= t
+        right = weight[answered & correct].sum()
+        wrong = weight[answered & ~correct].sum()
+        rows.append({
+            "threshold": float(t), "answered": float((right + wrong) / total),
+            "containment": float(right / total), "wrong": float(wrong / total),
+            "precision": float(right / (right + wrong)) if right + wrong else 1.0,
+        })
+    return rows
+
+
+def choose_thresholds(confidence, correct, in_top3, weight=None, *,
+                      answer_precision=0.9, suggest_hit_rate=0.5, min_gap=0.05):
+    """Learn the answer and suggest thresholds from held-out predictions.
+
+    The answer threshold is the lowest at which the answers given are right at
+    least `answer_precision` of the time (weighted). The suggest threshold is
+    where a weighted logistic fit of "the right intent is in the top 3" on the
+    confidence crosses `suggest_hit_rate`: below it a "did you mean" list would
+    more often than not miss, so the bot escalates instead.
+
+    Parameters
+    ----------
+    confidence, correct, in_top3, weight
+        As in `threshold_curve`.
+    answer_precision : float, default=0.9
+    suggest_hit_rate : float, default=0.5
+    min_gap : float, default=0.05
+        The suggest band is at least this wide (when the answer threshold allows).
+
+    Returns
+    -------
+    Thresholds
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=bool)
+    in_top3 = np.asarray(in_top3, dtype=bool)
+    weight = np.ones_like(confidence) if weight is None else np.asarray(weight, dtype=np.float64)
+    order = np.argsort(-confidence, kind="stable")
+    right = np.cumsum(weight[order] * correct[order])
+    seen = np.cumsum(weight[order])
+    precision = right / seen
+    # Lowest threshold whose answered set (everything at or above it) is precise enough.
+    ok = np.flatnonzero(precision >= answer_precision)
+    answer = float(confidence[order][ok[-1]]) if len(ok) else 1.0
+    answer = min(max(answer, 0.05), 0.99)
+    if in_top3.all() or not in_top3.any():
+        suggest = answer - min_gap
+    else:
+        fit = LogisticRegression(C=10.0).fit(confidence[:, None], in_top3, sample_weight=weight)
+        a, b = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+        logit = np.log(suggest_hit_rate / (1 - suggest_hit_rate))
+        suggest = (logit - b) / a if a > 0 else answer - min_gap
+    suggest = float(np.clip(min(suggest, answer - min_gap), 0.0, answer))
+    return Thresholds(answer=round(answer, 4), suggest=round(suggest, 4))
+
+
+def decide_action(confidence, *, thresholds, handoff=False, consecutive_suggestions=0):
+    """Apply the decision rules; return ``(action, reason)``.
+
+    - at or above the answer threshold: answer, unless the intent is a
+      ``handoff`` intent, which escalates with reason ``"handoff_intent"``;
+    - between the thresholds: suggest, unless the previous bot turn was
+      already an untaken suggestion, which escalates with ``"repeated_miss"``;
+    - below the suggest threshold: escalate with ``"low_confidence"``.
+    """
+    if confidence >= thresholds.answer:
+        return ("escalate", "handoff_intent") if handoff else ("answer", None)
+    if confidence >= thresholds.suggest:
+        if consecutive_suggestions >= 1:
+            return "escalate", "repeated_miss"
+        return "suggest", None
+    return "escalate", "low_confidence"

@@ -1,0 +1,348 @@
+"""The FAQ bot: train from intent files, save, load, and decide what to say to a message.
+
+`train` fits the classifier with cross-validation, fits the confidence model
+and the thresholds on the out-of-fold predictions plus the built-in
+off-topic sentences (``bot/data/oos.txt``), and saves everything with
+`bot.persistence`. `load_or_train` is what a server calls on start: it loads
+a saved model that matches the intent files and this scikit-learn version,
+and retrains otherwise, under a file lock so two processes starting together
+train once.
+"""
+import fcntl
+import hashlib
+import json
+import math
+import time
+import zlib
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import sklearn
+
+from bot.classifier import FaqClassifier, softmax
+from bot.decision import (
+    ConfidenceModel, Decision, Suggestion, Thresholds, choose_thresholds, confidence_features,
+    decide_action, threshold_curve,
+)
+from bot.intents import load_intents
+from bot.persistence import (
+    FORMAT_VERSION, StaleModelError, load_model, negatives_fingerprint, save_model,
+)
+from bot.text import LANGUAGES, detect_language
+
+__all__ = ["FaqBot", "train", "load", "load_or_train", "load_negatives", "fit_bot",
+           "OFFTOPIC_SHARE"]
+
+#: Share of visitor messages assumed to be off-topic when weighting the
+#: built-in off-topic sentences against the FAQ's examples.
+OFFTOPIC_SHARE = 0.2
+NEGATIVES_FILE = Path(__file__).with_name("data") / "oos.txt"
+LOCK_FILE = ".train.lock"
+
+PROMPTS = {
+    "zh": "您是想问以下哪个问题？请点选，或换个说法再问一次。",
+    "en": "Did you mean one of these? Tap one, or ask again in other words.",
+}
+
+
+def load_negatives(path=NEGATIVES_FILE) -> list[str]:
+    """Return the built-in off-topic sentences (blank lines and ``#`` comments skipped)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def reply_language(locale: str | None) -> str:
+    """Map a widget locale such as ``"zh-CN"`` or ``"en_US"`` to a reply language."""
+    lang = (locale or "").replace("_", "-").split("-")[0].lower()
+    return lang if lang in LANGUAGES else "en"
+
+
+class FaqBot:
+    """A trained FAQ bot: classifier, confidence model, thresholds and the intents it answers.
+
+    Instances are immutable after construction and safe to share between
+    threads; a server swaps in a new instance to switch models.
+    """
+
+    def __init__(self, classifier, confidence_model, thresholds, intents, metadata):
+        self.classifier = classifier
+        self.confidence_model = confidence_model
+        self.thresholds = thresholds
+        self.intents = intents
+        self.metadata = metadata
+        self.fingerprint = hashlib.sha256(
+            json.dumps(metadata, sort_keys=True).encode()).hexdigest()[:16]
+        self._classes = [str(c) for c in classifier.classes_]
+        self._conf_coef = [float(c) for c in confidence_model.coef_]
+        self._conf_bias = float(confidence_model.intercept_)
+        self._temperature = float(classifier.temperature_)
+
+    # --- classification -----------------------------------------------------
+
+    def classify(self, text: str):
+        """Return ``(top3, confidence)``: the three most likely ``(intent, probability)`` and
+        the probability that the first is right."""
+        scores, coverage = self.classifier.scores_one(text)
+        k = min(3, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(k)
+        top = top[np.argsort(-scores[top])]
+        z = np.exp((scores - scores[top[0]]) / self._temperature)
+        total = float(z.sum())
+        probs = [float(z[i]) / total for i in top]
+        first = probs[0]
+        second = probs[1] if k > 1 else 0.0
+        features = (first, first - second,
+                    min(math.log(max(first, 1e-12)) - math.log(max(second, 1e-12)), 20.0),
+                    coverage[0], coverage[1])
+        logit = self._conf_bias + sum(w * x for w, x in zip(self._conf_coef, features))
+        confidence = 1.0 / (1.0 + math.exp(-logit))
+        return [(self._classes[i], p) for i, p in zip(top, probs)], confidence
+
+    def decide(self, text: str, *, locale: str = "en", consecutive_suggestions: int = 0) -> Decision:
+        """Decide how to reply to one visitor message.
+
+        Parameters
+        ----------
+        text : str
+            The message as typed.
+        locale : str, default="en"
+            The widget's locale, used when the message has no letters to tell
+            its language.
+        consecutive_suggestions : int, default=0
+            How many bot turns in a row just before this one were untaken
+            "did you mean" suggestions.
+
+        Returns
+        -------
+        Decision
+        """
+        language = detect_language(text, reply_language(locale))
+        top3, confidence = self.classify(text)
+        intent = self.intents.by_id[top3[0][0]]
+        action, reason = decide_action(confidence, thresholds=self.thresholds,
+                                       handoff=intent.handoff,
+                                       consecutive_suggestions=consecutive_suggestions)
+        if action == "answer":
+            return self._answer(intent, confidence, language, variant=zlib.crc32(text.encode()))
+        if action == "suggest":
+            suggestions = tuple(
+                Suggestion(intent_id, self.intent_title(intent_id, language), round(p, 4))
+                for intent_id, p in top3)
+            return Decision("suggest", intent.id, confidence, language, PROMPTS[language],
+                            suggestions=suggestions)
+        return Decision("escalate", None if reason == "low_confidence" else intent.id,
+                        confidence, language, reason=reason)
+
+    def answer_intent(self, intent_id: str, *, locale: str) -> Decision:
+        """Answer an intent the visitor picked from a suggestion (`KeyError` if unknown)."""
+        intent = self.intents.by_id[intent_id]
+        language = reply_language(locale)
+        if intent.handoff:
+            return Decision("escalate", intent.id, 1.0, language, reason="handoff_intent")
+        return self._answer(intent, 1.0, language)
+
+    def _answer(self, intent, confidence, language, variant=0):
+        links = tuple({"title": _in_language(link.title, language) or link.url, "url": link.url}
+                      for link in intent.links)
+        quick = tuple(_in_language(intent.quick_replies, language) or ())
+        return Decision("answer", intent.id, confidence, language,
+                        intent.answer(language, variant), quick_replies=quick, links=links)
+
+    def intent_title(self, intent_id: str, lang: str) -> str:
+        """Title of an intent in `lang` (falling back to another language, then the id)."""
+        return self.intents.by_id[intent_id].title_for(lang)
+
+    # --- persistence --------------------------------------------------------
+
+    def save(self, model_dir) -> None:
+        """Save atomically to `model_dir` (see `bot.persistence`)."""
+        params, arrays, grams = self.classifier.to_arrays()
+        texts = {"classifier": params, "vocabulary": grams,
+                 "confidence": self.confidence_model.to_dict(),
+                 "thresholds": {"answer": self.thresholds.answer,
+                                "suggest": self.thresholds.suggest}}
+        save_model(model_dir, self.metadata, arrays, texts)
+
+    @classmethod
+    def from_saved(cls, metadata, arrays, texts, intents):
+        """Rebuild a bot from what `bot.persistence.load_model` returned."""
+        try:
+            classifier = FaqClassifier.from_arrays(texts["classifier"], arrays,
+                                                   texts["vocabulary"])
+            confidence = ConfidenceModel.from_dict(texts["confidence"])
+            thresholds = Thresholds(**texts["thresholds"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise StaleModelError(f"saved model does not fit this code: {error!r}") from None
+        unknown = set(map(str, classifier.classes_)) - set(intents.by_id)
+        if unknown:
+            raise StaleModelError(f"model knows intents the files do not: {sorted(unknown)}")
+        return cls(classifier, confidence, thresholds, intents, metadata)
+
+
+def _in_language(texts, lang):
+    for candidate in (lang, *LANGUAGES, *texts):
+        if texts.get(candidate):
+            return texts[candidate]
+    return None
+
+
+def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBot:
+    """Train a bot on an `IntentSet` (no files written).
+
+    Parameters
+    ----------
+    intents : IntentSet
+    negatives : list of str, optional
+        Off-topic sentences; defaults to `load_negatives()`.
+    classifier : FaqClassifier, optional
+        Unfitted classifier to use; defaults to ``FaqClassifier()``.
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    FaqBot
+    """
+    started = time.perf_counter()
+    negatives = load_negatives() if negatives is None else list(negatives)
+    texts, labels = intents.training_pairs()
+    labels = np.asarray(labels)
+    clf = FaqClassifier() if classifier is None else classifier
+    clf.fit(texts, labels, progress=progress)
+    if clf.oof_decision_function_ is None:
+        raise ValueError("every intent needs at least 2 examples for cross-validation")
+    oof = softmax(clf.oof_decision_function_, clf.temperature_)
+    evidence = held_out_evidence(clf, oof, clf.oof_coverage_, labels, negatives)
+    confidence_model = ConfidenceModel().fit(evidence["features"], evidence["correct"],
+                                             evidence["weight"])
+    confidence = confidence_model.predict(evidence["features"])
+    thresholds = choose_thresholds(confidence, evidence["correct"], evidence["in_top3"],
+                                   evidence["weight"])
+    scores = summary_scores(confidence, evidence, thresholds)
+    metadata = {
+        "format_version": FORMAT_VERSION,
+        "sklearn_version": sklearn.__version__,
+        "intents_fingerprint": intents.fingerprint,
+        "negatives_fingerprint": negatives_fingerprint(),
+        "thresholds": {"answer": thresholds.answer, "suggest": thresholds.suggest},
+        "scores": scores,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        "train_seconds": round(time.perf_counter() - started, 3),
+        "n_intents": len(clf.classes_),
+        "n_examples": len(texts),
+        "n_offtopic": len(negatives),
+        "temperature": clf.temperature_,
+        "confidence_model": confidence_model.to_dict(),
+    }
+    return FaqBot(clf, confidence_model, thresholds, intents, metadata)
+
+
+def held_out_evidence(clf, probabilities, coverage, labels, negatives):
+    """Collect the confidence model's training data: out-of-fold FAQ rows, then off-topic rows.
+
+    Returns a dict of arrays: ``features``, ``correct``, ``in_top3``,
+    ``weight`` (off-topic rows weighted to `OFFTOPIC_SHARE` of the total),
+    ``offtopic`` (bool), ``predicted`` and ``probability`` (top intent and its
+    probability).
+    """
+    classes = clf.classes_
+    neg_probs = clf.predict_proba(negatives) if negatives else np.zeros((0, len(classes)))
+    neg_cov = clf.coverage(negatives) if negatives else np.zeros((0, 2))
+    probs = np.vstack([probabilities, neg_probs])
+    cov = np.vstack([coverage, neg_cov])
+    n_in, n_out = len(labels), len(negatives)
+    target = np.concatenate([np.searchsorted(classes, labels), np.full(n_out, -1)])
+    ranked = np.argsort(-probs, axis=1)[:, :3]
+    correct = ranked[:, 0] == target
+    in_top3 = (ranked == target[:, None]).any(axis=1)
+    weight = np.ones(n_in + n_out)
+    if n_out:
+        weight[n_in:] = OFFTOPIC_SHARE / (1 - OFFTOPIC_SHARE) * n_in / n_out
+    return {
+        "features": confidence_features(probs, cov), "correct": correct, "in_top3": in_top3,
+        "weight": weight, "offtopic": np.arange(n_in + n_out) >= n_in,
+        "predicted": classes[ranked[:, 0]], "probability": probs.max(axis=1),
+    }
+
+
+def summary_scores(confidence, evidence, thresholds) -> dict:
+    """Headline figures of a training run, measured on out-of-fold predictions."""
+    inscope = ~evidence["offtopic"]
+    correct = evidence["correct"]
+    answer = confidence >= thresholds.answer
+    suggest = ~answer & (confidence >= thresholds.suggest)
+    offtopic = evidence["offtopic"]
+    curve = threshold_curve(confidence, correct, evidence["in_top3"], evidence["weight"],
+                            grid=[thresholds.answer])[0]
+    scores = {
+        "cv_accuracy": float(correct[inscope].mean()),
+        "cv_top3_accuracy": float(evidence["in_top3"][inscope].mean()),
+        "answered": float(answer[inscope].mean()),
+        "answered_correct": float((answer & correct)[inscope].mean()),
+        "suggested": float(suggest[inscope].mean()),
+        "answer_precision": curve["precision"],
+    }
+    if offtopic.any():
+        scores["offtopic_escalated"] = float((confidence[offtopic] < thresholds.suggest).mean())
+        scores["offtopic_answered"] = float(answer[offtopic].mean())
+    return {k: round(v, 4) for k, v in scores.items()}
+
+
+@contextmanager
+def _training_lock(model_dir):
+    """Hold an exclusive lock on ``model_dir/.train.lock`` (blocks while another process trains)."""
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with open(model_dir / LOCK_FILE, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _train_and_save(intents_dir, model_dir, progress):
+    intents = load_intents(intents_dir)
+    bot = fit_bot(intents, progress=progress)
+    if progress:
+        progress("save", 0, 1)
+    bot.save(model_dir)
+    if progress:
+        progress("save", 1, 1)
+    return bot
+
+
+def train(intents_dir, model_dir, progress=None) -> FaqBot:
+    """Train from the intent files, save atomically to `model_dir`, and return the bot.
+
+    Raises `bot.intents.IntentFileError` if the intent files have errors.
+    """
+    with _training_lock(model_dir):
+        return _train_and_save(intents_dir, model_dir, progress)
+
+
+def load(intents_dir, model_dir) -> FaqBot:
+    """Load the saved bot; raise `StaleModelError` if it is missing or does not match."""
+    intents = load_intents(intents_dir)
+    metadata, arrays, texts = load_model(model_dir, intents.fingerprint)
+    return FaqBot.from_saved(metadata, arrays, texts, intents)
+
+
+def load_or_train(intents_dir, model_dir, progress=None) -> FaqBot:
+    """Load the saved bot, or train and save one if it is missing or stale.
+
+    Safe when several processes start at once: training happens under a file
+    lock, and a process that waited for the lock loads the model the other
+    one just saved instead of training again.
+    """
+    try:
+        return load(intents_dir, model_dir)
+    except StaleModelError:
+        pass
+    with _training_lock(model_dir):
+        try:
+            return load(intents_dir, model_dir)
+        except StaleModelError:
+            return _train_and_save(intents_dir, model_dir, progress)

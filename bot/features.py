@@ -1,0 +1,346 @@
+"""N-gram TF-IDF features for Chinese and English, with a fast path for one message.
+
+Chinese is written without spaces and the bot must not depend on a word
+segmenter, so Chinese runs are read as characters: single characters and
+character bigrams in the "word" block, character 2-4-grams in the "char"
+block. English words give word unigrams and bigrams, and character
+2-5-grams inside word boundaries (``char_wb``), which makes typos and
+inflections ("refund", "refunded", "refnud") share most of their features.
+Digit runs collapse to ``0`` so order numbers and dates do not become
+vocabulary.
+
+sklearn's ``TfidfVectorizer.transform`` costs about 1 ms for a single
+string, most of the per-message budget. `NgramFeaturizer.vectorize_one`
+builds the same vector with plain dict look-ups and returns it as index and
+value arrays, so a linear model scores it with one gather and one dot
+product; `transform` uses that same function for every row, so the batch and
+single-message paths cannot disagree.
+"""
+import math
+import re
+from collections import Counter
+from itertools import chain
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from bot.text import CJK_RANGES, normalize
+
+__all__ = ["NgramFeaturizer", "analyze", "BLOCKS"]
+
+_TOKEN_CACHE_SIZE = 100_000
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+_EMPTY_FLOAT = np.zeros(0, dtype=np.float64)
+_SUBLINEAR_TF = np.concatenate(([0.0], 1.0 + np.log(np.arange(1, 256))))
+
+#: The two feature blocks, in column order.
+BLOCKS = ("word", "char")
+
+_TOKEN = re.compile(f"(?P<cjk>[{CJK_RANGES}]+)|(?P<digits>\\d+)|(?P<word>[^\\W\\d_{CJK_RANGES}]+)")
+
+
+_TOKEN_TEXT = re.compile(f"[{CJK_RANGES}]+|\\d+|[^\\W\\d_{CJK_RANGES}]+")
+_CJK = re.compile(f"[{CJK_RANGES}]")
+
+
+def _tokens(text):
+    """Split normalised text into ``(kind, token)`` runs: CJK runs, digit runs, letter runs."""
+    return [(match.lastgroup, match.group()) for match in _TOKEN.finditer(text)]
+
+
+def _char_ngrams(padded, lo, hi):
+    """Character n-grams of one padded token, as sklearn's ``char_wb`` makes them."""
+    size = len(padded)
+    if size < lo:
+        return [padded]
+    grams = []
+    for n in range(lo, min(hi, size) + 1):
+        grams.extend([padded[i:i + n] for i in range(size - n + 1)])
+    return grams
+
+
+def analyze(text, *, word_ngram_range=(1, 2), char_ngram_range=(2, 5),
+            cjk_ngram_range=(2, 4), normalized=False):
+    """Return the word-block and char-block n-grams of `text`.
+
+    Parameters
+    ----------
+    text : str
+        A message or training example.
+    word_ngram_range : tuple of int
+        Smallest and largest n of word n-grams; each CJK character counts as a word.
+    char_ngram_range : tuple of int
+        Smallest and largest n of character n-grams inside each letter or digit
+        word, padded with one space on each side (sklearn's ``char_wb``).
+    cjk_ngram_range : tuple of int
+        Smallest and largest n of character n-grams over each CJK run, padded
+        the same way.
+    normalized : bool
+        True if `text` already went through `bot.text.normalize`.
+
+    Returns
+    -------
+    words, chars : list of str
+        The n-grams of each block, with repeats.
+    """
+    if not normalized:
+        text = normalize(text)
+    units, chars = [], []
+    for kind, token in _tokens(text):
+        if kind == "cjk":
+            units.extend(token)
+            chars.extend(_char_ngrams(f" {token} ", *cjk_ngram_range))
+        else:
+            if kind == "digits":
+                token = "0"
+            units.append(token)
+            chars.extend(_char_ngrams(f" {token} ", *char_ngram_range))
+    wlo, whi = word_ngram_range
+    words = units[:] if wlo <= 1 else []
+    for n in range(max(wlo, 2), whi + 1):
+        words.extend(" ".join(units[i:i + n]) for i in range(len(units) - n + 1))
+    return words, chars
+
+
+class NgramFeaturizer(TransformerMixin, BaseEstimator):
+    """TF-IDF over word and character n-grams, one L2-normalised block each.
+
+    Parameters
+    ----------
+    word_ngram_range : tuple of int, default=(1, 2)
+        Word n-gram sizes; CJK characters count as words.
+    char_ngram_range : tuple of int, default=(2, 5)
+        Character n-gram sizes inside Latin/digit words.
+    cjk_ngram_range : tuple of int, default=(2, 4)
+        Character n-gram sizes over CJK runs.
+    word_min_df, char_min_df : int, default=1 and 2
+        Keep an n-gram only if at least this many training texts contain it.
+    word_weight : float, default=0.85
+        Scale of the word block relative to the char block (which has weight 1).
+    sublinear_tf : bool, default=True
+        Use ``1 + log(count)`` instead of the raw count.
+
+    Attributes
+    ----------
+    vocabularies_ : dict of str to dict
+        For each block, n-gram to column index (char columns follow word columns).
+    idf_ : ndarray of shape (n_features,)
+        Smoothed inverse document frequency of each column.
+    n_features_out_ : int
+        Total number of columns.
+    """
+
+    def __init__(self, *, word_ngram_range=(1, 2), char_ngram_range=(2, 5),
+                 cjk_ngram_range=(2, 4), word_min_df=1, char_min_df=2,
+                 word_weight=0.85, sublinear_tf=True):
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.cjk_ngram_range = cjk_ngram_range
+        self.word_min_df = word_min_df
+        self.char_min_df = char_min_df
+        self.word_weight = word_weight
+        self.sublinear_tf = sublinear_tf
+
+    def _analyze(self, text):
+        return analyze(text, word_ngram_range=tuple(self.word_ngram_range),
+                       char_ngram_range=tuple(self.char_ngram_range),
+                       cjk_ngram_range=tuple(self.cjk_ngram_range), normalized=True)
+
+    def fit(self, X, y=None):
+        """Learn the vocabularies and IDF weights from the texts `X`.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Training texts.
+        y : ignored
+
+        Returns
+        -------
+        self : NgramFeaturizer
+        """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit and return the TF-IDF matrix of `X` (analyzing each text once)."""
+        texts = self._fit(X)
+        return self._matrix(texts)
+
+    def _fit(self, X):
+        texts = [normalize(text) for text in _as_texts(X)]
+        analyzed = [self._analyze(text) for text in texts]
+        n_docs = len(analyzed)
+        vocabularies, idf, offset = {}, [], 0
+        for block, min_df in zip(range(len(BLOCKS)), (self.word_min_df, self.char_min_df)):
+            df = Counter()
+            for grams in analyzed:
+                df.update(set(grams[block]))
+            kept = sorted(gram for gram, count in df.items() if count >= min_df)
+            vocabularies[BLOCKS[block]] = {gram: offset + i for i, gram in enumerate(kept)}
+            idf.extend(math.log((1 + n_docs) / (1 + df[gram])) + 1.0 for gram in kept)
+            offset += len(kept)
+        self.vocabularies_ = vocabularies
+        self.idf_ = np.asarray(idf, dtype=np.float64)
+        self.n_features_out_ = offset
+        self._prepare()
+        return texts
+
+    def _prepare(self):
+        """Build the look-up tables of the fast path from the fitted attributes."""
+        self._tables = [self.vocabularies_[block] for block in BLOCKS]
+        self._n_word = len(self._tables[0])
+        self._weights = (float(self.word_weight), 1.0)
+        self._token_cache = {}
+
+    def transform(self, X):
+        """Return the TF-IDF matrix of `X`, one row per text.
+
+        Parameters
+        ----------
+        X : iterable of str
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_texts, n_features_out_)
+        """
+        check_is_fitted(self, "vocabularies_")
+        return self._matrix([normalize(text) for text in _as_texts(X)])
+
+    def _matrix(self, texts):
+        indptr, indices, values = [0], [], []
+        for text in texts:
+            idx, val, _ = self._vector(text)
+            indices.append(idx)
+            values.append(val)
+            indptr.append(indptr[-1] + len(idx))
+        return sp.csr_matrix(
+            (np.concatenate(values or [_EMPTY_FLOAT]), np.concatenate(indices or [_EMPTY_INT]),
+             np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), self.n_features_out_))
+
+    def vectorize_one(self, text):
+        """Return the feature vector of one text as sparse arrays, without scipy.
+
+        Parameters
+        ----------
+        text : str
+
+        Returns
+        -------
+        indices : ndarray of int64
+            Column indices of the non-zero features.
+        values : ndarray of float64
+            Their TF-IDF values, each block L2-normalised and weighted.
+        coverage : tuple of float
+            For each block, the share of the text's n-grams found in the
+            vocabulary (1.0 for an empty block); an out-of-scope signal, since
+            questions the FAQ does not cover use words it never saw.
+        """
+        return self._vector(normalize(text))
+
+    def coverage(self, X):
+        """Return an array of shape (n_texts, 2): vocabulary coverage of each block per text."""
+        check_is_fitted(self, "vocabularies_")
+        return np.asarray([self._vector(normalize(text))[2] for text in _as_texts(X)])
+
+    def _vector(self, text):
+        """Return ``(indices, values, coverage)`` of one normalised text, via cached token look-ups."""
+        units, char_hits, char_total = [], [], 0
+        cache = self._token_cache
+        for token in _TOKEN_TEXT.findall(text):
+            entry = cache.get(token) or self._lookup_token(token)
+            units.extend(entry[0])
+            char_hits.extend(entry[1])
+            char_total += entry[2]
+        low, high = self.word_ngram_range
+        grams = units[:] if low <= 1 else []
+        if low <= 2 <= high:
+            grams.extend([a + " " + b for a, b in zip(units, units[1:])])
+        for n in range(max(low, 3), high + 1):
+            grams.extend([" ".join(units[i:i + n]) for i in range(len(units) - n + 1)])
+        word_hits = [hit for hit in map(self._tables[0].get, grams) if hit is not None]
+        coverage = (len(word_hits) / len(grams) if grams else 1.0,
+                    len(char_hits) / char_total if char_total else 1.0)
+        if not word_hits and not char_hits:
+            return _EMPTY_INT, _EMPTY_FLOAT, coverage
+        word_counts, char_counts = Counter(word_hits), Counter(char_hits)
+        n_word = len(word_counts)
+        idx = np.fromiter(chain(word_counts, char_counts), dtype=np.int64,
+                          count=n_word + len(char_counts))
+        val = self.idf_[idx]
+        if len(idx) != len(word_hits) + len(char_hits):
+            tf = np.fromiter(chain(word_counts.values(), char_counts.values()), dtype=np.int64,
+                             count=len(idx))
+            if self.sublinear_tf:
+                val *= _SUBLINEAR_TF[np.minimum(tf, len(_SUBLINEAR_TF) - 1)]
+            else:
+                val *= tf
+        for part, weight in ((val[:n_word], self._weights[0]), (val[n_word:], self._weights[1])):
+            if len(part):
+                part *= weight / math.sqrt(float(part @ part))
+        return idx, val, coverage
+
+    def _lookup_token(self, token):
+        """Word units, char-block columns and n-gram count of one raw token, remembered per token."""
+        if token[0].isdigit():
+            units, padded, (lo, hi) = ("0",), " 0 ", self.char_ngram_range
+        elif _CJK.match(token):
+            units, padded, (lo, hi) = tuple(token), f" {token} ", self.cjk_ngram_range
+        else:
+            units, padded, (lo, hi) = (token,), f" {token} ", self.char_ngram_range
+        grams = _char_ngrams(padded, lo, hi)
+        hits = [hit for hit in map(self._tables[1].get, grams) if hit is not None]
+        entry = (units, hits, len(grams))
+        if len(self._token_cache) >= _TOKEN_CACHE_SIZE:
+            self._token_cache.clear()
+        self._token_cache[token] = entry
+        return entry
+
+    # --- persistence: plain arrays and lists, no pickle ---------------------
+
+    def to_arrays(self):
+        """Return the fitted state as JSON-safe parameters plus numpy arrays."""
+        check_is_fitted(self, "vocabularies_")
+        params = self.get_params()
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+        grams = {block: sorted(vocab, key=vocab.get) for block, vocab in self.vocabularies_.items()}
+        return params, {"idf": self.idf_}, grams
+
+    @classmethod
+    def from_arrays(cls, params, arrays, grams):
+        """Rebuild a fitted featurizer from what `to_arrays` returned."""
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        self = cls(**params)
+        offset, vocabularies = 0, {}
+        for block in BLOCKS:
+            vocabularies[block] = {gram: offset + i for i, gram in enumerate(grams[block])}
+            offset += len(grams[block])
+        self.vocabularies_ = vocabularies
+        self.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
+        self.n_features_out_ = offset
+        if len(self.idf_) != offset:
+            raise ValueError("vocabulary and idf sizes differ")
+        self._prepare()
+        return self
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "vocabularies_" in state:
+            self._prepare()
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_tables", None)
+        state.pop("_weights", None)
+        state.pop("_n_word", None)
+        state.pop("_token_cache", None)
+        return state
+
+
+def _as_texts(X):
+    if isinstance(X, str):
+        raise ValueError("expected an iterable of texts, got a single string")
+    return [str(text) for text in X]
