@@ -1,0 +1,141 @@
+"""Two real kefu servers on one database and one Redis queue: claims stay atomic and
+events cross from one process to the other."""
+import re
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+
+from tests.live import LiveServer, free_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A throwaway redis-server that saves nothing."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory, trained_model_dir, redis_url):
+    """Two ``kefu run`` processes sharing a SQLite file and the Redis message queue.
+
+    One serves with eventlet and the other with gevent, so both modes are exercised.
+    """
+    shared = tmp_path_factory.mktemp("shared-db") / "kefu.sqlite"
+    env = {"KEFU_DATABASE_URL": f"sqlite:///{shared}", "KEFU_MESSAGE_QUEUE": redis_url,
+           "KEFU_RATELIMIT_STORAGE_URI": redis_url}
+    servers = []
+    try:
+        for name, mode in (("a", "eventlet"), ("b", "gevent")):  # the first one migrates
+            servers.append(LiveServer(tmp_path_factory.mktemp(f"server-{name}"),
+                                      trained_model_dir, async_mode=mode, env=env).start())
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def agent_socket(server, email, password):
+    """Log in over HTTP and connect to /agent with the session cookie."""
+    http = requests.Session()
+    page = http.get(server.url + "/auth/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = http.post(server.url + "/auth/login", allow_redirects=False, timeout=10,
+                         data={"email": email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.text[:300]
+    cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+    client = socketio.SimpleClient()
+    client.connect(server.url, namespace="/agent", headers={"Cookie": cookie},
+                   transports=["websocket"])
+    return client
+
+
+def receive_until(client, predicate, timeout=10):
+    """Events until one matches ``predicate(name, data)``; returns that data."""
+    deadline = time.monotonic() + timeout
+    while True:
+        name, *args = client.receive(timeout=max(0.1, deadline - time.monotonic()))
+        if predicate(name, args[0] if args else None):
+            return args[0] if args else None
+
+
+def test_two_agents_on_two_servers_claim_at_once_and_exactly_one_wins(two_servers):
+    a, b = two_servers
+    password = a.create_user("wang@example.com", "小王")
+    a.create_user("li@example.com", "小李", password=password)
+    vis = socketio.SimpleClient()
+    vis.connect(a.url, namespace="/visitor", auth={"locale": "en"}, transports=["websocket"])
+    agents = []
+    try:
+        receive_until(vis, lambda n, d: n == "session")
+        ack = vis.call("request_human", {}, timeout=10)
+        assert ack["ok"] is True
+        conversation_id = ack["conversation"]["id"]
+        agents = [agent_socket(a, "wang@example.com", password),
+                  agent_socket(b, "li@example.com", password)]
+        hellos = [receive_until(agent, lambda n, d: n == "hello") for agent in agents]
+        start = threading.Barrier(2)
+        acks = [None, None]
+
+        def claim(i):
+            start.wait()
+            acks[i] = agents[i].call("claim", {"conversation_id": conversation_id}, timeout=20)
+
+        threads = [threading.Thread(target=claim, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(x["ok"] for x in acks) == [False, True], acks
+        loser = next(x for x in acks if not x["ok"])
+        assert loser["error"]["code"] == "already_claimed"
+        winner = next(x for x in acks if x["ok"])["conversation"]["assigned_agent"]["name"]
+        # the visitor, connected to server a, hears of the winner wherever it claimed
+        joined = receive_until(vis, lambda n, d: n == "message" and "joined" in d["text"])
+        assert winner in joined["text"]
+        # the chat ends up with the agent on server b, whose reply reaches server a
+        if winner == "小王":
+            moved = agents[0].call("transfer", {"conversation_id": conversation_id,
+                                                "to_agent_id": hellos[1]["me"]["id"]},
+                                   timeout=10)
+            assert moved["ok"] is True, moved
+        sent = agents[1].call("message", {"conversation_id": conversation_id,
+                                          "client_msg_id": "x-1", "text": "from b"}, timeout=10)
+        assert sent["ok"] is True, sent
+        got = receive_until(vis, lambda n, d: n == "message" and d["sender"] == "agent")
+        assert got["text"] == "from b" and got["sender_name"] == "小李"
+        # and the visitor's answer on server a reaches the agent on server b
+        assert vis.call("message", {"client_msg_id": "v-1", "text": "thanks"},
+                        timeout=10)["ok"] is True
+        back = receive_until(agents[1], lambda n, d: n == "message" and d["sender"] == "visitor")
+        assert back["text"] == "thanks"
+    finally:
+        vis.disconnect()
+        for agent in agents:
+            agent.disconnect()
