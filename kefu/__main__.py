@@ -10,23 +10,6 @@ import os
 import sys
 
 
-def _patch(mode):
-    if mode == "eventlet":
-        import warnings
-
-        # Chosen knowingly (the default the brief specifies; gevent is the way out).
-        warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
-        import eventlet
-
-        eventlet.monkey_patch()
-    elif mode == "gevent":
-        from gevent import monkey
-
-        monkey.patch_all()
-    elif mode != "threading":
-        raise SystemExit(f"unknown async mode {mode!r}: use eventlet, gevent or threading")
-
-
 def main(argv=None):
     """Dispatch: ``run`` patches and serves; anything else goes to the Flask CLI."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -37,7 +20,9 @@ def main(argv=None):
             i = rest.index("--async-mode")
             mode = rest[i + 1] if i + 1 < len(rest) else ""
             del rest[i:i + 2]
-        _patch(mode)
+        from kefu.patching import patch
+
+        patch(mode)
         os.environ["KEFU_ASYNC_MODE"] = mode
         argv = ["serve", *rest]
     if not os.environ.get("KEFU_SECRET_KEY"):
