@@ -7,7 +7,7 @@ const KEY = "kefu.agent.lang";
 export const TEXTS = {
   zh: {
     workspace: "客服工作台", chats: "会话", tickets: "留言", search: "搜索", canned: "快捷回复",
-    online: "在线", away: "离开", logout: "退出", queue: "排队中", mine: "我的会话",
+    online: "在线", away: "离开", offline: "离线", team: "团队", logout: "退出", queue: "排队中", mine: "我的会话",
     pickChat: "从左侧选择一个会话", reply: "回复", note: "内部备注", send: "发送",
     cannedHint: "输入 / 插入快捷回复", claim: "接入", transfer: "转接", release: "交还机器人",
     close: "结束会话", transferTitle: "转接会话", transferTo: "转给", transferNote: "备注（仅客服可见）",
@@ -33,7 +33,7 @@ export const TEXTS = {
   },
   en: {
     workspace: "Agent workspace", chats: "Chats", tickets: "Messages", search: "Search", canned: "Canned replies",
-    online: "Online", away: "Away", logout: "Log out", queue: "Queue", mine: "My chats",
+    online: "Online", away: "Away", offline: "Offline", team: "Team", logout: "Log out", queue: "Queue", mine: "My chats",
     pickChat: "Pick a conversation on the left", reply: "Reply", note: "Private note", send: "Send",
     cannedHint: "Type / for canned replies", claim: "Claim", transfer: "Transfer", release: "Back to bot",
     close: "Close", transferTitle: "Transfer conversation", transferTo: "To", transferNote: "Note (agents only)",

@@ -10,6 +10,13 @@ import { Canned } from "./canned.js";
 import { beep, setBadge } from "./notify.js";
 
 const ACK_TIMEOUT_MS = 10000;
+const PRESENCE = { online: 0, away: 1, offline: 2 };
+
+/** Online agents first, then away, then offline; by name within each. */
+export function sortedByPresence(agents) {
+  const rank = (a) => PRESENCE[a.status] ?? 2;
+  return [...agents].sort((a, b) => rank(a) - rank(b) || String(a.name).localeCompare(String(b.name)));
+}
 
 export class Workspace {
   constructor(root, { onError }) {
@@ -56,7 +63,7 @@ export class Workspace {
     s.on("message", (m) => this.onMessage(m));
     s.on("typing", (e) => { if (e.conversation_id === this.openId && e.sender === "visitor") this.chat.setTyping(e.typing); });
     s.on("read", (e) => { if (e.conversation_id === this.openId) this.chat.setReadUpTo(e.up_to); });
-    s.on("agents", (a) => { this.agents = a.agents || a; });
+    s.on("agents", (a) => { this.agents = a.agents || a; this.renderTeam(); });
     s.on("ticket", () => this.onTicket());
   }
 
@@ -90,6 +97,7 @@ export class Workspace {
     this.cards.clear();
     for (const card of [...(h.queue || []), ...(h.mine || [])]) this.upsert(card);
     this.agents = h.agents || [];
+    this.renderTeam();
     const mine = this.agents.find((a) => a.id === this.me.id);
     if (mine && mine.status) this.q("presence").value = mine.status;
     this.seenWaiting = new Set((h.queue || []).map((c) => c.id));
@@ -140,6 +148,28 @@ export class Workspace {
     this.q("mine-count").textContent = mine.length;
     const unread = mine.reduce((n, c) => n + (c.unread || 0), 0);
     setBadge(queue.length + unread);
+  }
+
+  renderTeam() {
+    const ul = this.q("team");
+    ul.replaceChildren();
+    for (const a of sortedByPresence(this.agents)) {
+      const status = PRESENCE[a.status] !== undefined ? a.status : "offline";
+      const li = document.createElement("li");
+      li.className = "member " + status;
+      li.dataset.agentId = a.id;
+      const dot = document.createElement("span");
+      dot.className = "dot";
+      dot.title = t(status);
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = a.name + (a.id === this.me.id ? " ✓" : "");
+      const load = document.createElement("span");
+      load.className = "load";
+      load.textContent = a.open_chats ? String(a.open_chats) : "";
+      li.append(dot, name, load);
+      ul.append(li);
+    }
   }
 
   // ---- messages -------------------------------------------------------------
@@ -232,10 +262,10 @@ export class Workspace {
     const dialog = this.q("transfer");
     const select = this.q("transfer-to");
     select.replaceChildren();
-    for (const a of this.agents.filter((x) => x.id !== this.me.id)) {
+    for (const a of sortedByPresence(this.agents).filter((x) => x.id !== this.me.id)) {
       const option = document.createElement("option");
       option.value = a.id;
-      option.textContent = `${a.name} (${t(a.status === "online" ? "online" : "away")}, ${a.open_chats || 0})`;
+      option.textContent = `${a.name} · ${t(a.status in PRESENCE ? a.status : "offline")} · ${a.open_chats || 0}`;
       select.append(option);
     }
     this.q("transfer-note").value = "";
@@ -275,6 +305,7 @@ export class Workspace {
   /** Redraw everything that carries text, after a language switch. */
   relabel() {
     this.renderLists();
+    this.renderTeam();
     if (this.chat.detail) this.chat.show(this.chat.detail);
     this.setConn(this.socket && this.socket.connected);
   }
