@@ -3,13 +3,13 @@ import functools
 import logging
 
 from flask import current_app, request, session
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from flask_socketio import Namespace, emit, join_room
 
 from kefu import protocol
 from kefu.concurrency import run_blocking
 from kefu.extensions import socketio
 from kefu.realtime import broadcast
-from kefu.realtime.common import acked, connection, save_connection
+from kefu.realtime.common import acked, connection, refused, save_connection
 from kefu.services import agents, cards, handoff, ratelimit
 from kefu.services.errors import ServiceError
 
@@ -73,12 +73,11 @@ class AgentNamespace(Namespace):
     def on_connect(self, auth=None):
         user_id = session.get("_user_id")
         if user_id is None:
-            raise ConnectionRefusedError({"code": "unauthorized",
-                                          "message": "Log in as an agent first."})
+            raise refused("unauthorized", "Log in as an agent first.")
         try:
             me = run_blocking(agents.desk_user, user_id)
         except ServiceError as error:
-            raise ConnectionRefusedError(error.to_dict())
+            raise refused(error.code, error.message)
         run_blocking(agents.connect, request.sid, me["id"])
         save_connection(NAMESPACE, {"user_id": me["id"]})
         join_room(broadcast.AGENTS_ROOM)

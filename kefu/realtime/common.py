@@ -3,6 +3,7 @@ import functools
 import logging
 
 from flask import request
+from flask_socketio import ConnectionRefusedError
 
 from kefu.extensions import socketio
 from kefu.protocol import fail
@@ -48,3 +49,12 @@ def connection(namespace: str) -> dict:
 def visitor_room(public_id: str) -> str:
     """Every socket of one visitor (several tabs) joins this room."""
     return f"visitor:{public_id}"
+
+
+def refused(code: str, message: str) -> ConnectionRefusedError:
+    """A refusal whose ``connect_error`` has ``data: {"code", "message"}``.
+
+    python-socketio turns a single argument into a string ``message``; the second
+    argument becomes ``data``, which socket.io-client exposes as ``err.data``.
+    """
+    return ConnectionRefusedError(message, {"code": code, "message": message})

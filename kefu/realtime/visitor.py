@@ -1,11 +1,11 @@
 """The public ``/visitor`` namespace used by the chat widget (docs/protocol.md)."""
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from flask_socketio import Namespace, emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
 from kefu.realtime import broadcast
-from kefu.realtime.common import acked, connection, save_connection, visitor_room
+from kefu.realtime.common import acked, connection, refused, save_connection, visitor_room
 from kefu.services import cards, conversations, ratelimit, routing, tickets, visitors
 from kefu.services.errors import ServiceError
 
@@ -21,23 +21,20 @@ class VisitorNamespace(Namespace):
 
     def on_connect(self, auth=None):
         if auth is not None and not isinstance(auth, dict):
-            raise ConnectionRefusedError({"code": "invalid_auth",
-                                          "message": "auth must be an object."})
+            raise refused("invalid_auth", "auth must be an object.")
         auth = auth or {}
         if not ratelimit.allow("VISITOR_CONNECT_RATE_LIMIT", "connect", _client_address()):
-            raise ConnectionRefusedError({"code": "rate_limited",
-                                          "message": "Too many connections; try again soon."})
+            raise refused("rate_limited", "Too many connections; try again soon.")
         token = auth.get("token")
         if token is not None and not isinstance(token, str):
-            raise ConnectionRefusedError({"code": "invalid_token",
-                                          "message": "The visitor token must be a string."})
+            raise refused("invalid_token", "The visitor token must be a string.")
         locale = i18n.pick_language(
             auth.get("locale"), i18n.language_from_accept(request.headers.get("Accept-Language")))
         try:
             session = run_blocking(conversations.open_visitor_session, token or None, locale,
                                    request.headers.get("User-Agent"))
         except ServiceError as error:
-            raise ConnectionRefusedError(error.to_dict())
+            raise refused(error.code, error.message)
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale})
         join_room(visitor_room(session["visitor_id"]))
         emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session})

@@ -66,7 +66,7 @@ def test_demo_page_embeds_the_widget_with_one_script_tag(client):
 
 
 def test_widget_script_is_served_from_this_server(client):
-    response = client.get("/widget.js")
-    assert response.status_code == 200
-    assert response.mimetype == "application/javascript"
-    assert b"/visitor" in response.data
+    with client.get("/widget.js") as response:  # closes the file it streams
+        assert response.status_code == 200
+        assert response.mimetype == "application/javascript"
+        assert b"/visitor" in response.data

@@ -139,3 +139,14 @@ def test_two_agents_on_two_servers_claim_at_once_and_exactly_one_wins(two_server
         vis.disconnect()
         for agent in agents:
             agent.disconnect()
+
+
+def test_an_anonymous_agent_socket_is_refused_with_a_code(two_servers):
+    client = socketio.Client()
+    refusals = []
+    client.on("connect_error", refusals.append, namespace="/agent")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(two_servers[0].url, namespaces=["/agent"], transports=["websocket"],
+                       wait_timeout=10)
+    client.disconnect()
+    assert refusals[0]["data"]["code"] == "unauthorized"
