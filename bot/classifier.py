@@ -167,7 +167,8 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Return the most likely class of each text."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self.decision_function(X)
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def coverage(self, X):
         """Return the vocabulary coverage (word block, char block) of each text."""

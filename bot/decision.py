@@ -2,12 +2,14 @@
 
 Two numbers decide. The *confidence* is the probability that the top intent is
 right, estimated by `ConfidenceModel` from more than the top probability: the
-margin to the runner-up and how much of the message's vocabulary the model
-has ever seen. Off-topic questions ("帮我写一首诗", "asdfgh") often get a
-top probability no lower than a vaguely worded real question, but they share
-few n-grams with the FAQ; a logistic model over these signals, fitted on
-out-of-fold predictions plus a built-in set of off-topic sentences, tells
-them apart better than any single cut-off on the top probability.
+margin to the runner-up, how much of the message's vocabulary the model has
+ever seen, and the probability of the classifier's off-topic class (trained
+on ``bot/data/oos.txt``). Off-topic questions ("帮我写一首诗", "asdfgh")
+often get a top intent probability no lower than a vaguely worded real
+question, but they share few n-grams with the FAQ and resemble other
+off-topic text; a logistic model over these signals, fitted on out-of-fold
+predictions, tells them apart better than any single cut-off on the top
+probability (see ``docs/bot.md`` for the measurements).
 
 The two *thresholds* on that confidence are learned from the same
 out-of-fold data by `choose_thresholds`: answer where answers are right at
@@ -25,7 +27,8 @@ __all__ = [
 ]
 
 #: Inputs of the confidence model, in column order.
-FEATURE_NAMES = ("top_probability", "margin", "log_ratio", "word_coverage", "char_coverage")
+FEATURE_NAMES = ("top_probability", "margin", "log_ratio", "word_coverage", "char_coverage",
+                 "offtopic_probability")
 
 
 @dataclass(frozen=True)
@@ -82,15 +85,17 @@ class Thresholds:
             raise ValueError(f"need 0 <= suggest <= answer <= 1, got {self}")
 
 
-def confidence_features(probabilities, coverage):
+def confidence_features(probabilities, coverage, offtopic=None):
     """Return the confidence model's inputs for each row of class probabilities.
 
     Parameters
     ----------
-    probabilities : ndarray of shape (n_samples, n_classes) or (n_classes,)
-        Calibrated class probabilities.
+    probabilities : ndarray of shape (n_samples, n_intents) or (n_intents,)
+        Calibrated probabilities of the intents (summing to 1 over intents).
     coverage : ndarray of shape (n_samples, 2) or (2,)
         Share of word and char n-grams found in the vocabulary.
+    offtopic : ndarray of shape (n_samples,), optional
+        Probability of the classifier's off-topic class; zeros if it has none.
 
     Returns
     -------
@@ -101,7 +106,9 @@ def confidence_features(probabilities, coverage):
     first, second = top2[:, 0], top2[:, 1]
     log_ratio = np.log(np.maximum(first, 1e-12)) - np.log(np.maximum(second, 1e-12))
     coverage = np.atleast_2d(np.asarray(coverage, dtype=np.float64))
-    return np.column_stack([first, first - second, np.minimum(log_ratio, 20.0), coverage])
+    offtopic = np.zeros(len(p)) if offtopic is None else np.ravel(offtopic)
+    return np.column_stack([first, first - second, np.minimum(log_ratio, 20.0), coverage,
+                            offtopic])
 
 
 class ConfidenceModel:

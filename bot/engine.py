@@ -33,11 +33,13 @@ from bot.persistence import (
 from bot.text import LANGUAGES, detect_language
 
 __all__ = ["FaqBot", "train", "load", "load_or_train", "load_negatives", "fit_bot",
-           "OFFTOPIC_SHARE"]
+           "held_out_evidence", "split_offtopic", "OFFTOPIC_SHARE", "OFFTOPIC_LABEL"]
 
 #: Share of visitor messages assumed to be off-topic when weighting the
 #: built-in off-topic sentences against the FAQ's examples.
 OFFTOPIC_SHARE = 0.2
+#: Label of the built-in off-topic sentences in the classifier (not a valid intent id).
+OFFTOPIC_LABEL = "~offtopic"
 NEGATIVES_FILE = Path(__file__).with_name("data") / "oos.txt"
 LOCK_FILE = ".train.lock"
 
@@ -78,6 +80,7 @@ class FaqBot:
         self._conf_coef = [float(c) for c in confidence_model.coef_]
         self._conf_bias = float(confidence_model.intercept_)
         self._temperature = float(classifier.temperature_)
+        self._offtopic = [i for i, c in enumerate(self._classes) if c == OFFTOPIC_LABEL]
 
     # --- classification -----------------------------------------------------
 
@@ -85,19 +88,21 @@ class FaqBot:
         """Return ``(top3, confidence)``: the three most likely ``(intent, probability)`` and
         the probability that the first is right."""
         scores, coverage = self.classifier.scores_one(text)
-        k = min(3, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(k)
-        top = top[np.argsort(-scores[top])]
-        z = np.exp((scores - scores[top[0]]) / self._temperature)
+        z = np.exp((scores - scores.max()) / self._temperature)
+        offtopic = float(z[self._offtopic].sum())
+        z[self._offtopic] = 0.0
         total = float(z.sum())
+        k = min(3, len(z) - len(self._offtopic))
+        top = np.argpartition(-z, k - 1)[:k] if len(z) > k else np.arange(k)
+        top = top[np.argsort(-z[top])]
         probs = [float(z[i]) / total for i in top]
         first = probs[0]
         second = probs[1] if k > 1 else 0.0
         features = (first, first - second,
                     min(math.log(max(first, 1e-12)) - math.log(max(second, 1e-12)), 20.0),
-                    coverage[0], coverage[1])
+                    coverage[0], coverage[1], offtopic / (offtopic + total))
         logit = self._conf_bias + sum(w * x for w, x in zip(self._conf_coef, features))
-        confidence = 1.0 / (1.0 + math.exp(-logit))
+        confidence = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
         return [(self._classes[i], p) for i, p in zip(top, probs)], confidence
 
     def decide(self, text: str, *, locale: str = "en", consecutive_suggestions: int = 0) -> Decision:
@@ -175,7 +180,7 @@ class FaqBot:
             thresholds = Thresholds(**texts["thresholds"])
         except (KeyError, TypeError, ValueError) as error:
             raise StaleModelError(f"saved model does not fit this code: {error!r}") from None
-        unknown = set(map(str, classifier.classes_)) - set(intents.by_id)
+        unknown = set(map(str, classifier.classes_)) - set(intents.by_id) - {OFFTOPIC_LABEL}
         if unknown:
             raise StaleModelError(f"model knows intents the files do not: {sorted(unknown)}")
         return cls(classifier, confidence, thresholds, intents, metadata)
@@ -190,6 +195,10 @@ def _in_language(texts, lang):
 
 def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBot:
     """Train a bot on an `IntentSet` (no files written).
+
+    The off-topic sentences are an extra class of the classifier (label
+    `OFFTOPIC_LABEL`). It never wins: intents are ranked among themselves,
+    and the off-topic probability is one input of the confidence model.
 
     Parameters
     ----------
@@ -208,18 +217,22 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
     started = time.perf_counter()
     negatives = load_negatives() if negatives is None else list(negatives)
     texts, labels = intents.training_pairs()
-    labels = np.asarray(labels)
+    n_in = len(texts)
+    y = np.asarray(labels + [OFFTOPIC_LABEL] * len(negatives))
     clf = FaqClassifier() if classifier is None else classifier
-    clf.fit(texts, labels, progress=progress)
+    clf.fit(texts + negatives, y, progress=progress)
     if clf.oof_decision_function_ is None:
         raise ValueError("every intent needs at least 2 examples for cross-validation")
-    oof = softmax(clf.oof_decision_function_, clf.temperature_)
-    evidence = held_out_evidence(clf, oof, clf.oof_coverage_, labels, negatives)
+    evidence = held_out_evidence(clf, clf.oof_decision_function_, clf.oof_coverage_, y, n_in)
+    if progress:
+        progress("thresholds", 0, 1)
     confidence_model = ConfidenceModel().fit(evidence["features"], evidence["correct"],
                                              evidence["weight"])
     confidence = confidence_model.predict(evidence["features"])
     thresholds = choose_thresholds(confidence, evidence["correct"], evidence["in_top3"],
                                    evidence["weight"])
+    if progress:
+        progress("thresholds", 1, 1)
     scores = summary_scores(confidence, evidence, thresholds)
     metadata = {
         "format_version": FORMAT_VERSION,
@@ -230,8 +243,8 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
         "scores": scores,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         "train_seconds": round(time.perf_counter() - started, 3),
-        "n_intents": len(clf.classes_),
-        "n_examples": len(texts),
+        "n_intents": len(intents),
+        "n_examples": n_in,
         "n_offtopic": len(negatives),
         "temperature": clf.temperature_,
         "confidence_model": confidence_model.to_dict(),
@@ -239,31 +252,56 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
     return FaqBot(clf, confidence_model, thresholds, intents, metadata)
 
 
-def held_out_evidence(clf, probabilities, coverage, labels, negatives):
-    """Collect the confidence model's training data: out-of-fold FAQ rows, then off-topic rows.
+def split_offtopic(probabilities, classes):
+    """Split class probabilities into intent probabilities (renormalised) and P(off-topic).
 
-    Returns a dict of arrays: ``features``, ``correct``, ``in_top3``,
-    ``weight`` (off-topic rows weighted to `OFFTOPIC_SHARE` of the total),
-    ``offtopic`` (bool), ``predicted`` and ``probability`` (top intent and its
-    probability).
+    Returns ``(intent_probabilities, offtopic_probability, intent_classes)``.
     """
-    classes = clf.classes_
-    neg_probs = clf.predict_proba(negatives) if negatives else np.zeros((0, len(classes)))
-    neg_cov = clf.coverage(negatives) if negatives else np.zeros((0, 2))
-    probs = np.vstack([probabilities, neg_probs])
-    cov = np.vstack([coverage, neg_cov])
-    n_in, n_out = len(labels), len(negatives)
-    target = np.concatenate([np.searchsorted(classes, labels), np.full(n_out, -1)])
-    ranked = np.argsort(-probs, axis=1)[:, :3]
-    correct = ranked[:, 0] == target
-    in_top3 = (ranked == target[:, None]).any(axis=1)
-    weight = np.ones(n_in + n_out)
+    probabilities = np.atleast_2d(probabilities)
+    keep = np.asarray(classes) != OFFTOPIC_LABEL
+    inside = probabilities[:, keep]
+    offtopic = probabilities[:, ~keep].sum(axis=1)
+    return inside / inside.sum(axis=1, keepdims=True), offtopic, np.asarray(classes)[keep]
+
+
+def held_out_evidence(clf, scores, coverage, labels, n_in=None):
+    """Turn held-out scores into the confidence model's training data.
+
+    Parameters
+    ----------
+    clf : FaqClassifier
+        Fitted; gives the classes and the temperature.
+    scores : ndarray of shape (n, n_classes)
+        Held-out (out-of-fold) decision scores.
+    coverage : ndarray of shape (n, 2)
+    labels : ndarray of shape (n,)
+        True labels; `OFFTOPIC_LABEL` (or any label that is not an intent) marks off-topic rows.
+    n_in : int, optional
+        Number of in-scope rows, used to weight the off-topic rows to
+        `OFFTOPIC_SHARE` of the total; defaults to counting them.
+
+    Returns
+    -------
+    dict of ndarray
+        ``features``, ``correct``, ``in_top3``, ``weight``, ``offtopic`` (bool),
+        ``predicted`` (top intent), ``probability`` (its probability),
+        ``ranked`` (top-3 intents).
+    """
+    probs, p_off, intent_classes = split_offtopic(softmax(scores, clf.temperature_), clf.classes_)
+    labels = np.asarray(labels)
+    offtopic = ~np.isin(labels, intent_classes)
+    n_in = int((~offtopic).sum()) if n_in is None else n_in
+    n_out = int(offtopic.sum())
+    ranked = intent_classes[np.argsort(-probs, axis=1)[:, :3]]
+    correct = ranked[:, 0] == labels
+    in_top3 = (ranked == labels[:, None]).any(axis=1)
+    weight = np.ones(len(labels))
     if n_out:
-        weight[n_in:] = OFFTOPIC_SHARE / (1 - OFFTOPIC_SHARE) * n_in / n_out
+        weight[offtopic] = OFFTOPIC_SHARE / (1 - OFFTOPIC_SHARE) * n_in / n_out
     return {
-        "features": confidence_features(probs, cov), "correct": correct, "in_top3": in_top3,
-        "weight": weight, "offtopic": np.arange(n_in + n_out) >= n_in,
-        "predicted": classes[ranked[:, 0]], "probability": probs.max(axis=1),
+        "features": confidence_features(probs, coverage, p_off), "correct": correct,
+        "in_top3": in_top3, "weight": weight, "offtopic": offtopic, "ranked": ranked,
+        "predicted": ranked[:, 0], "probability": probs.max(axis=1),
     }
 
 

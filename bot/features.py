@@ -62,7 +62,7 @@ def _char_ngrams(padded, lo, hi):
 
 
 def analyze(text, *, word_ngram_range=(1, 2), char_ngram_range=(2, 5),
-            cjk_ngram_range=(2, 4), normalized=False):
+            cjk_ngram_range=(1, 3), normalized=False):
     """Return the word-block and char-block n-grams of `text`.
 
     Parameters
@@ -113,7 +113,7 @@ class NgramFeaturizer(TransformerMixin, BaseEstimator):
         Word n-gram sizes; CJK characters count as words.
     char_ngram_range : tuple of int, default=(2, 5)
         Character n-gram sizes inside Latin/digit words.
-    cjk_ngram_range : tuple of int, default=(2, 4)
+    cjk_ngram_range : tuple of int, default=(1, 3)
         Character n-gram sizes over CJK runs.
     word_min_df, char_min_df : int, default=1 and 2
         Keep an n-gram only if at least this many training texts contain it.
@@ -133,7 +133,7 @@ class NgramFeaturizer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, word_ngram_range=(1, 2), char_ngram_range=(2, 5),
-                 cjk_ngram_range=(2, 4), word_min_df=1, char_min_df=2,
+                 cjk_ngram_range=(1, 3), word_min_df=1, char_min_df=2,
                  word_weight=0.85, sublinear_tf=True):
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
