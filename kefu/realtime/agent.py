@@ -31,16 +31,15 @@ def desk_only(handler):
         try:
             me = run_blocking(agents.desk_user, user_id)
         except ServiceError:
-            sid = request.sid
-            socketio.start_background_task(_drop, current_app._get_current_object(), sid)
+            socketio.start_background_task(_drop, request.sid)
             raise
         return handler(self, me, *args)
 
     return acked(wrapper)
 
 
-def _drop(app, sid):
-    socketio.sleep(0.05)
+def _drop(sid):
+    socketio.sleep(0.05)  # after the error ack has gone out
     socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
@@ -62,8 +61,9 @@ def _heartbeat_loop(app):
 
 
 def _start_heartbeat():
+    """One heartbeat task per server process (none under the test client)."""
     app = current_app._get_current_object()
-    if socketio.async_mode != "threading" and "kefu_presence" not in app.extensions:
+    if not app.testing and "kefu_presence" not in app.extensions:
         app.extensions["kefu_presence"] = socketio.start_background_task(_heartbeat_loop, app)
 
 

@@ -193,7 +193,8 @@ def bot_reply(conversation: Conversation, message: Message, locale: str,
     if decision.action == "escalate":
         return routing.escalate(conversation, decision.reason or "low_confidence",
                                 decision.language, reply_to=message.client_msg_id,
-                                decision=decision)
+                                decision=decision,
+                                guesses=top_guesses(bot, message.text, decision.language))
     reply = Message(
         conversation=conversation, sender="bot", text=decision.text,
         reply_to=message.client_msg_id, intent=decision.intent,
@@ -203,6 +204,20 @@ def bot_reply(conversation: Conversation, message: Message, locale: str,
     db.session.add(reply)
     db.session.commit()
     return [serialize_message(reply)]
+
+
+def top_guesses(bot, text: str, lang: str) -> list:
+    """The bot's three likeliest intents for ``text`` (shown to the agent at a handoff)."""
+    classify = getattr(bot, "classify", None)
+    if classify is None:
+        return []
+    try:
+        top, _ = classify(text)
+        return [{"intent": intent, "title": bot.intent_title(intent, lang),
+                 "confidence": round(float(p), 4)} for intent, p in top[:3]]
+    except Exception:  # guesses are a courtesy to the agent; the handoff must not fail
+        log.exception("could not classify for the handoff guesses")
+        return []
 
 
 def _decision_extra(decision) -> dict:

@@ -90,10 +90,12 @@ def waiting_visitor_views() -> list:
 
 
 def escalate(conversation: Conversation, reason: str, lang: str, *, reply_to=None,
-             decision=None, text_key: str = "handoff", actor_kind: str = "bot") -> list:
+             decision=None, guesses=None, text_key: str = "handoff",
+             actor_kind: str = "bot") -> list:
     """Move a bot conversation to the waiting queue and tell the visitor where they stand.
 
-    Stores the handoff notice and a second notice with the place in the queue and the
+    ``guesses`` (the bot's top intents) are kept on the event for the agent when the
+    decision has no suggestions of its own.  Stores the handoff notice and a second notice with the place in the queue and the
     expected wait, or, when nobody can chat now, the offer to leave a message.  The
     conversation waits in the queue either way.  Returns the stored notices.
     """
@@ -103,9 +105,10 @@ def escalate(conversation: Conversation, reason: str, lang: str, *, reply_to=Non
     conversation.assigned_agent_id = None
     conversation.handoff_reason = reason
     data = None
-    if decision is not None:
-        data = {"intent": decision.intent, "confidence": decision.confidence,
-                "suggestions": list(decision.to_dict().get("suggestions") or [])[:3]}
+    if decision is not None:  # the bot's view, for the agent: its suggestions, else guesses
+        data = {"intent": decision.intent, "confidence": float(decision.confidence),
+                "suggestions": (list(decision.to_dict().get("suggestions") or [])
+                                or list(guesses or []))[:3]}
     conversations._record(conversation, "escalated", previous, "waiting", actor_kind,
                           reason=reason, data=data)
     note = Message(conversation=conversation, sender="system", text=i18n.text(text_key, lang),

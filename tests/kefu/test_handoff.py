@@ -207,3 +207,15 @@ def test_an_agent_coming_online_clears_the_offline_notice(app, desk, waiting_vis
     desk()
     view = [p for n, p in received(vis) if n == "conversation"][-1]
     assert view["offline"] is None and view["queue"]["position"] == 1
+
+
+def test_a_low_confidence_handoff_shows_the_real_bots_top_guesses(app, visitor, desk):
+    vis = visitor()
+    session_of(vis)
+    conversation_id = send(vis, "my thing broke somehow")["message"]["conversation_id"]
+    assert conversation(app, conversation_id).state == "waiting"
+    detail = desk().call("open", {"conversation_id": conversation_id})["conversation"]
+    assert detail["handoff"]["reason"] == "low_confidence"
+    guesses = detail["handoff"]["guesses"]
+    assert len(guesses) == 3 and all(g["intent"] and g["title"] for g in guesses)
+    assert guesses == sorted(guesses, key=lambda g: -g["confidence"])
