@@ -59,3 +59,11 @@ def mine_card(page, conversation):
 def agent_says(page, text):
     page.locator("[data-role=input]").fill(text)
     page.locator("[data-role=send]").click()
+
+
+def ask_for_a_person(page):
+    """Tap "talk to a person" unless the bot has handed off already; wait for the queue."""
+    page.wait_for_function("window.__kefuWidget.state !== undefined")
+    if page.evaluate("window.__kefuWidget.state") == "bot":
+        page.locator("[data-kefu=human]").click()
+    page.wait_for_function("window.__kefuWidget.state === 'waiting'")

@@ -19,7 +19,7 @@ def test_anonymous_agent_logs_in_and_comes_back_to_the_workspace(browser, live_s
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/agent/$"))
     page.locator("[data-role=conn]:not(.bad)").wait_for()
-    assert page.locator(".tabs [data-view=chats]").inner_text() == "Chats"
+    assert page.locator(".tabs [data-view=chats]").text_content() == "Chats"
     context.close()
 
 
@@ -29,13 +29,13 @@ def test_language_switch_turns_the_workspace_into_chinese_and_back(browser, live
     page = context.new_page()
     log_in(page, live_server.url, email, password)
     page.wait_for_url(re.compile(r".*/agent/$"))
-    assert page.locator("[data-i18n=queue]").inner_text() == "Queue"
+    assert page.locator("[data-i18n=queue]").text_content() == "Queue"
     page.locator("[data-role=lang]").click()
-    assert page.locator("[data-i18n=queue]").inner_text() == "排队中"
+    assert page.locator("[data-i18n=queue]").text_content() == "排队中"
     page.reload()
-    assert page.locator("[data-i18n=queue]").inner_text() == "排队中"  # remembered
+    assert page.locator("[data-i18n=queue]").text_content() == "排队中"  # remembered
     page.locator("[data-role=lang]").click()
-    assert page.locator("[data-i18n=queue]").inner_text() == "Queue"
+    assert page.locator("[data-i18n=queue]").text_content() == "Queue"
     context.close()
 
 

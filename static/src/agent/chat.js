@@ -29,10 +29,16 @@ export class ChatView {
     this.typingTimer = null;
   }
 
-  /** Can this agent write to the visitor in this conversation? */
+  /** May this agent write in the conversation at all (notes, typing, read, actions)? */
+  canWrite(card) {
+    if (!card) return false;
+    return this.me.role === "admin" || Boolean(card.assigned_agent && card.assigned_agent.id === this.me.id);
+  }
+
+  /** May this agent write to the visitor (docs/protocol.md: "Who may write")? */
   canReply(card) {
-    if (!card || card.state !== "agent") return false;
-    return this.me.role === "admin" || (card.assigned_agent && card.assigned_agent.id === this.me.id);
+    if (!this.canWrite(card)) return false;
+    return card.state === "agent" || (card.state === "waiting" && this.me.role === "admin");
   }
 
   show(detail) {
@@ -139,7 +145,7 @@ export class ChatView {
       actions.append(b);
     };
     if (d.state === "waiting") button("claim", "primary");
-    if (d.state === "agent" && this.canReply(d)) {
+    if (d.state === "agent" && this.canWrite(d)) {
       button("transfer");
       button("release");
       button("close", "danger");

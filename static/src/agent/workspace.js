@@ -190,7 +190,7 @@ export class Workspace {
   /** Tell the visitor we've read their messages, when we really can see them. */
   markRead() {
     const card = this.openId && this.cards.get(this.openId);
-    if (!card || document.hidden || !this.chat.canReply(card)) return;
+    if (!card || document.hidden || !this.chat.canWrite(card)) return;
     const upTo = this.chat.lastVisitorMessageId();
     if (!upTo || upTo <= (card._readSent || 0)) return;
     card._readSent = upTo;
@@ -208,18 +208,24 @@ export class Workspace {
     const detail = ack.conversation;
     const card = this.cards.get(id);
     if (card) { card.unread = 0; Object.assign(detail, { unread: 0 }); }
+    const reopened = Boolean(this.chat.detail && this.chat.detail.id === id);
     this.chat.show(detail);
-    this.refreshComposer();
+    this.refreshComposer({ reset: !reopened });
     this.renderLists();
     this.markRead();
   }
 
-  refreshComposer() {
+  /** Enable what this agent may write; keep the chosen mode unless it is no longer allowed. */
+  refreshComposer({ reset = false } = {}) {
     const d = this.chat.detail;
     if (!d) return;
     const replyAllowed = this.chat.canReply(d);
-    this.composer.setMode(replyAllowed ? "reply" : "note", { replyAllowed });
-    this.composer.setEnabled(d.state !== "closed");
+    const writable = this.chat.canWrite(d);
+    const wanted = reset || !this.composer.replyWasAllowed ? "reply" : this.composer.mode();
+    this.composer.replyWasAllowed = replyAllowed;
+    this.composer.setMode(wanted, { replyAllowed });
+    this.composer.setEnabled(writable);
+    this.composer.input.placeholder = writable ? "" : t("claimToReply");
   }
 
   variables() {

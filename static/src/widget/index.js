@@ -175,7 +175,7 @@ class KefuWidget {
     if (m.intent) node.dataset.intent = m.intent;
     if (m.sender === "agent" && m.sender_name) node.appendChild(el("div", "who", m.sender_name));
     node.appendChild(renderBody(m));
-    if (m.sender === "visitor" && typeof m.id === "number") node.appendChild(this.tick(m.id));
+    if (m.sender === "visitor" && typeof m.id === "number") this.setReceipt(node, m.id);
     if (m.suggestions && m.suggestions.length) {
       const chips = el("div", "chips");
       chips.appendChild(el("div", "label", T.didYouMean));
@@ -334,12 +334,12 @@ class KefuWidget {
     if (on) this.typingShown = setTimeout(() => this.showTyping({ typing: false }), TYPING_SHOWN_MS);
   }
 
-  tick(id) {
+  /** "✓" once stored, "✓✓ Read" once the agent has read it; drawn by CSS, so it is not message text. */
+  setReceipt(node, id) {
     const read = id <= this.readUpTo;
-    const node = el("div", "tick" + (read ? " read" : ""), read ? "✓✓ " + T.read : "✓");
-    node.dataset.kefu = "tick";
+    node.dataset.receipt = read ? "read" : "sent";
+    node.dataset.receiptLabel = read ? "✓✓ " + T.read : "✓";
     node.title = read ? T.read : T.sent;
-    return node;
   }
 
   markReadByAgent(upTo) {
@@ -347,8 +347,7 @@ class KefuWidget {
     for (const node of this.rendered.values()) {
       const id = Number(node.dataset.id);
       if (node.dataset.sender !== "visitor" || !id || id > this.readUpTo) continue;
-      const old = node.querySelector("[data-kefu=tick]");
-      if (old && !old.classList.contains("read")) old.replaceWith(this.tick(id));
+      if (node.dataset.receipt !== "read") this.setReceipt(node, id);
     }
   }
 

@@ -41,8 +41,8 @@ form button { background: #1f6feb; color: #fff; border: 0; border-radius: 8px; p
 .banner.show { display: block; }
 .typing { font-size: 12px; color: #57606a; padding: 0 14px; height: 0; overflow: hidden; background: #f6f8fa; font-style: italic; }
 .typing.show { height: 20px; }
-.tick { font-size: 10px; color: #8c959f; margin: 2px 4px 0; }
-.tick.read { color: #1a7f37; }
+.msg[data-receipt]::after { content: attr(data-receipt-label); font-size: 10px; color: #8c959f; margin: 2px 4px 0; }
+.msg[data-receipt=read]::after { color: #1a7f37; }
 .tools button.human { font-size: 12px; }
 .tools button[hidden] { display: none; }
 .leave, .rating { background: #fff; border: 1px solid #d0d7de; border-radius: 10px; padding: 10px 12px; margin: 10px 0; }
