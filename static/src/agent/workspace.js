@@ -180,9 +180,8 @@ export class Workspace {
     if (m.conversation_id === this.openId) {
       this.chat.add(m);
       if (m.sender === "visitor") this.markRead();
-    } else if (card && m.sender === "visitor") {
-      card.unread = (card.unread || 0) + 1;
-      if (document.hidden && this.isMine(card)) beep();
+    } else if (card && m.sender === "visitor" && document.hidden && this.isMine(card)) {
+      beep(); // the unread count itself comes with the card the server sends next
     }
     this.renderLists();
   }
