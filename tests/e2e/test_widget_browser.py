@@ -11,11 +11,13 @@ def open_widget(page, url):
 
 
 def ask(page, text):
-    before = page.locator(".msg.bot").count()
+    """Send ``text`` and return the first reply to it (the bot's answer or a system notice)."""
+    replies = page.locator(".msg.bot, .msg.system")
+    before = replies.count()
     page.locator("[data-kefu=input]").fill(text)
     page.locator("[data-kefu=send]").click()
-    page.locator(".msg.bot").nth(before).wait_for()
-    return page.locator(".msg.bot").nth(before)
+    replies.nth(before).wait_for()
+    return replies.nth(before)
 
 
 def test_visitor_asks_in_chinese_and_english_and_gets_both_answers(browser, live_server):

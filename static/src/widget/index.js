@@ -40,7 +40,10 @@ class KefuWidget {
     style.textContent = CSS;
     root.appendChild(style);
 
-    this.launcher = el("button", "launcher", "💬");
+    this.launcher = el("button", "launcher");
+    // An inline SVG, not an emoji: it looks the same with or without an emoji font.
+    this.launcher.innerHTML = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">' +
+      '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
     this.launcher.setAttribute("aria-label", T.open);
     this.launcher.dataset.kefu = "launcher";
     this.launcher.addEventListener("click", () => (this.panel.classList.contains("open") ? this.hide() : this.open()));
