@@ -27,12 +27,19 @@ def require_dict(payload, event: str) -> dict:
     return payload
 
 
+def _present(payload: dict, name: str, required: bool) -> bool:
+    """True when the field has a value; ``missing_field`` when a required one has none."""
+    if payload.get(name) is not None:
+        return True
+    if required:
+        raise ServiceError("missing_field", f"The field '{name}' is required.")
+    return False
+
+
 def string_field(payload: dict, name: str, *, max_length: int, required: bool = True,
                  strip_empty: bool = False):
     """A string field, present (if required), of bounded length."""
-    if name not in payload or payload[name] is None:
-        if required:
-            raise ServiceError("missing_field", f"The field '{name}' is required.")
+    if not _present(payload, name, required):
         return None
     value = payload[name]
     if not isinstance(value, str):
@@ -61,9 +68,7 @@ def visitor_message(payload) -> tuple:
 def int_field(payload: dict, name: str, *, minimum: int = 1, maximum: int = 2**53,
               required: bool = True):
     """A whole-number field within ``[minimum, maximum]`` (booleans are not numbers)."""
-    if name not in payload or payload[name] is None:
-        if required:
-            raise ServiceError("missing_field", f"The field '{name}' is required.")
+    if not _present(payload, name, required):
         return None
     value = payload[name]
     if not isinstance(value, int) or isinstance(value, bool):

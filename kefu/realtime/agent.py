@@ -160,23 +160,22 @@ class AgentNamespace(Namespace):
         broadcast.agents_changed()
         return protocol.ok(conversation=result["conversation"])
 
-    @desk_only
-    def on_release(self, me, payload=None):
-        conversation_id = protocol.conversation_ref(payload, "release")
-        result = run_blocking(handoff.release, conversation_id, me["id"])
+    def _leave_agent_hands(self, me, payload, event, service):
+        """``release`` and ``close``: the chat leaves its agent; queue and presence change."""
+        conversation_id = protocol.conversation_ref(payload, event)
+        result = run_blocking(service, conversation_id, me["id"])
         broadcast.outcome(result)
         broadcast.queue_moved()
         broadcast.agents_changed()
         return protocol.ok(conversation=result["conversation"])
 
     @desk_only
+    def on_release(self, me, payload=None):
+        return self._leave_agent_hands(me, payload, "release", handoff.release)
+
+    @desk_only
     def on_close(self, me, payload=None):
-        conversation_id = protocol.conversation_ref(payload, "close")
-        result = run_blocking(handoff.close, conversation_id, me["id"])
-        broadcast.outcome(result)
-        broadcast.queue_moved()
-        broadcast.agents_changed()
-        return protocol.ok(conversation=result["conversation"])
+        return self._leave_agent_hands(me, payload, "close", handoff.close)
 
     @desk_only
     def on_presence(self, me, payload=None):
