@@ -122,3 +122,13 @@ def live_server(tmp_path_factory, trained_model_dir):
     server = LiveServer(tmp_path_factory.mktemp("live-instance"), trained_model_dir).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the session (Debian's postgresql package)."""
+    from tests.pg import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,69 @@
+"""The same specifications, run on PostgreSQL instead of SQLite.
+
+kefu's production shape is several processes sharing PostgreSQL; these tests import
+the SQLite specifications that matter most for that (schema, idempotent messages,
+visitor isolation, atomic claims, the handoff flow) and run them here with ``app``
+overridden to use a fresh PostgreSQL database cloned from a migrated template.
+"""
+import uuid
+
+import pytest
+
+from kefu import create_app
+from tests.conftest import make_config
+from tests.kefu.test_assignment import (  # noqa: F401  (collected again, on PostgreSQL)
+    test_rivals_claiming_at_the_same_instant_exactly_one_wins,
+    test_two_agents_claim_over_sockets_and_one_wins,
+)
+from tests.kefu.test_migrations import test_migrated_schema_matches_the_models  # noqa: F401
+from tests.kefu.test_visitor_protocol import (  # noqa: F401
+    test_a_token_only_ever_reaches_its_own_conversation,
+    test_message_is_acknowledged_after_it_is_stored_and_the_bot_replies,
+    test_reconnecting_with_the_token_resumes_the_conversation,
+    test_repeated_client_msg_id_is_acked_with_the_stored_message_and_not_answered_twice,
+)
+
+TEMPLATE = "kefu_template"
+
+
+@pytest.fixture(scope="module")
+def pg_template(postgres, trained_model_dir, tmp_path_factory):
+    """A database migrated by Alembic once, used as the template of each test's database."""
+    from kefu.cli import upgrade_database
+    from kefu.extensions import db
+
+    postgres.execute(f"CREATE DATABASE {TEMPLATE}")
+    instance = tmp_path_factory.mktemp("pg-template")
+    app = create_app(make_config(instance, trained_model_dir,
+                                 SQLALCHEMY_DATABASE_URI=postgres.url(TEMPLATE)),
+                     instance_path=instance)
+    with app.app_context():
+        upgrade_database()
+        db.engine.dispose()
+    yield TEMPLATE
+    postgres.execute(f"DROP DATABASE {TEMPLATE}")
+
+
+@pytest.fixture
+def app(postgres, pg_template, trained_model_dir, tmp_path):
+    """The app on a fresh PostgreSQL database (overrides the SQLite ``app``)."""
+    from kefu.extensions import db
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    app = create_app(make_config(tmp_path, trained_model_dir,
+                                 SQLALCHEMY_DATABASE_URI=postgres.url(name)),
+                     instance_path=tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    postgres.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_the_app_really_runs_on_postgresql(app):
+    from kefu.extensions import db
+
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+        version = db.session.execute(db.text("SHOW server_version")).scalar()
+    assert int(version.split(".")[0]) >= 13
