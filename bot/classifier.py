@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from bot.features import NgramFeaturizer
@@ -41,7 +42,7 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
     ----------
     featurizer : NgramFeaturizer, optional
         Unfitted featurizer to clone; ``None`` uses the defaults.
-    C : float, default=1.5
+    C : float, default=1.0
         Inverse regularisation strength of the SVM.
     multi_class : {"crammer_singer", "ovr"}, default="crammer_singer"
         Multi-class formulation of `sklearn.svm.LinearSVC`.
@@ -72,7 +73,7 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         Out-of-fold vocabulary coverage (word block, char block) of the training texts.
     """
 
-    def __init__(self, *, featurizer=None, C=1.5, multi_class="crammer_singer", tol=1e-2,
+    def __init__(self, *, featurizer=None, C=1.0, multi_class="crammer_singer", tol=1e-2,
                  max_iter=2000, calibration_folds=5, random_state=0):
         self.featurizer = featurizer
         self.C = C
@@ -181,11 +182,14 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         Equal (to rounding) to ``decision_function([text])[0]`` and
         ``coverage([text])[0]``, at a fraction of the cost.
         """
-        check_is_fitted(self, "pipeline_")
-        idx, val, coverage = self._featurizer.vectorize_one(text)
+        try:
+            featurizer, coef = self._featurizer, self._coef_by_feature
+        except AttributeError:
+            raise NotFittedError("FaqClassifier is not fitted yet; call fit first") from None
+        idx, val, coverage = featurizer.vectorize_one(text)
         if len(idx) == 0:
             return self._intercept.copy(), coverage
-        return val @ self._coef_by_feature[idx] + self._intercept, coverage
+        return val @ coef[idx] + self._intercept, coverage
 
     def proba_one(self, text):
         """Return ``(probabilities, coverage)`` of one text via `scores_one`."""

@@ -33,7 +33,7 @@ from bot.persistence import (
 from bot.text import LANGUAGES, detect_language
 
 __all__ = ["FaqBot", "train", "load", "load_or_train", "load_negatives", "fit_bot",
-           "held_out_evidence", "split_offtopic", "OFFTOPIC_SHARE", "OFFTOPIC_LABEL"]
+           "fit_parts", "held_out_evidence", "split_offtopic", "OFFTOPIC_SHARE", "OFFTOPIC_LABEL"]
 
 #: Share of visitor messages assumed to be off-topic when weighting the
 #: built-in off-topic sentences against the FAQ's examples.
@@ -79,8 +79,12 @@ class FaqBot:
         self._classes = [str(c) for c in classifier.classes_]
         self._conf_coef = [float(c) for c in confidence_model.coef_]
         self._conf_bias = float(confidence_model.intercept_)
-        self._temperature = float(classifier.temperature_)
-        self._offtopic = [i for i, c in enumerate(self._classes) if c == OFFTOPIC_LABEL]
+        self._inverse_temperature = 1.0 / float(classifier.temperature_)
+        offtopic = [i for i, c in enumerate(self._classes) if c == OFFTOPIC_LABEL]
+        self._offtopic = offtopic[0] if offtopic else None
+        # np.argpartition index that leaves the 3 largest scores (or all, if fewer) at the end;
+        # the off-topic column, zeroed, never reaches them.
+        self._kth = max(len(self._classes) - 3, 0)
 
     # --- classification -----------------------------------------------------
 
@@ -88,22 +92,21 @@ class FaqBot:
         """Return ``(top3, confidence)``: the three most likely ``(intent, probability)`` and
         the probability that the first is right."""
         scores, coverage = self.classifier.scores_one(text)
-        z = np.exp((scores - scores.max()) / self._temperature)
-        offtopic = float(z[self._offtopic].sum())
-        z[self._offtopic] = 0.0
+        z = np.exp((scores - scores.max()) * self._inverse_temperature)
+        offtopic = 0.0
+        if self._offtopic is not None:
+            offtopic = float(z[self._offtopic])
+            z[self._offtopic] = 0.0
         total = float(z.sum())
-        k = min(3, len(z) - len(self._offtopic))
-        top = np.argpartition(-z, k - 1)[:k] if len(z) > k else np.arange(k)
-        top = top[np.argsort(-z[top])]
-        probs = [float(z[i]) / total for i in top]
-        first = probs[0]
-        second = probs[1] if k > 1 else 0.0
-        features = (first, first - second,
-                    min(math.log(max(first, 1e-12)) - math.log(max(second, 1e-12)), 20.0),
-                    coverage[0], coverage[1], offtopic / (offtopic + total))
+        top = np.argpartition(z, self._kth)[self._kth:] if self._kth > 0 else np.arange(len(z))
+        top = top[np.argsort(z[top])[::-1]][:3]
+        if self._offtopic is not None and len(top) and top[-1] == self._offtopic:
+            top = top[:-1]  # only when the FAQ has fewer than three intents
+        probs = [p / total for p in z[top].tolist()]
+        features = (probs[0], coverage[0], coverage[1], offtopic / (offtopic + total))
         logit = self._conf_bias + sum(w * x for w, x in zip(self._conf_coef, features))
         confidence = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
-        return [(self._classes[i], p) for i, p in zip(top, probs)], confidence
+        return [(self._classes[i], p) for i, p in zip(top.tolist(), probs)], confidence
 
     def decide(self, text: str, *, locale: str = "en", consecutive_suggestions: int = 0) -> Decision:
         """Decide how to reply to one visitor message.
@@ -215,24 +218,10 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
     FaqBot
     """
     started = time.perf_counter()
-    negatives = load_negatives() if negatives is None else list(negatives)
-    texts, labels = intents.training_pairs()
-    n_in = len(texts)
-    y = np.asarray(labels + [OFFTOPIC_LABEL] * len(negatives))
-    clf = FaqClassifier() if classifier is None else classifier
-    clf.fit(texts + negatives, y, progress=progress)
-    if clf.oof_decision_function_ is None:
-        raise ValueError("every intent needs at least 2 examples for cross-validation")
-    evidence = held_out_evidence(clf, clf.oof_decision_function_, clf.oof_coverage_, y, n_in)
-    if progress:
-        progress("thresholds", 0, 1)
-    confidence_model = ConfidenceModel().fit(evidence["features"], evidence["correct"],
-                                             evidence["weight"])
+    clf, confidence_model, thresholds, evidence = fit_parts(
+        intents, negatives=negatives, classifier=classifier, progress=progress)
     confidence = confidence_model.predict(evidence["features"])
-    thresholds = choose_thresholds(confidence, evidence["correct"], evidence["in_top3"],
-                                   evidence["weight"])
-    if progress:
-        progress("thresholds", 1, 1)
+    texts, _ = intents.training_pairs()
     scores = summary_scores(confidence, evidence, thresholds)
     metadata = {
         "format_version": FORMAT_VERSION,
@@ -244,12 +233,41 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         "train_seconds": round(time.perf_counter() - started, 3),
         "n_intents": len(intents),
-        "n_examples": n_in,
-        "n_offtopic": len(negatives),
+        "n_examples": len(texts),
+        "n_offtopic": int(evidence["offtopic"].sum()),
         "temperature": clf.temperature_,
         "confidence_model": confidence_model.to_dict(),
     }
     return FaqBot(clf, confidence_model, thresholds, intents, metadata)
+
+
+def fit_parts(intents, *, negatives=None, classifier=None, progress=None):
+    """Fit the classifier, then the confidence model and thresholds on its out-of-fold output.
+
+    Returns ``(classifier, confidence_model, thresholds, evidence)`` where
+    `evidence` is what `held_out_evidence` returned, with the held-out
+    ``texts`` and their ``labels`` added; `bot.evaluate` reports on it.
+    """
+    negatives = load_negatives() if negatives is None else list(negatives)
+    texts, labels = intents.training_pairs()
+    n_in = len(texts)
+    y = np.asarray(labels + [OFFTOPIC_LABEL] * len(negatives))
+    clf = FaqClassifier() if classifier is None else classifier
+    clf.fit(texts + negatives, y, progress=progress)
+    if clf.oof_decision_function_ is None:
+        raise ValueError("every intent needs at least 2 examples for cross-validation")
+    evidence = held_out_evidence(clf, clf.oof_decision_function_, clf.oof_coverage_, y, n_in)
+    evidence.update(texts=texts + negatives, labels=y)
+    if progress:
+        progress("thresholds", 0, 1)
+    confidence_model = ConfidenceModel().fit(evidence["features"], evidence["correct"],
+                                             evidence["weight"])
+    confidence = confidence_model.predict(evidence["features"])
+    thresholds = choose_thresholds(confidence, evidence["correct"], evidence["in_top3"],
+                                   evidence["weight"])
+    if progress:
+        progress("thresholds", 1, 1)
+    return clf, confidence_model, thresholds, evidence
 
 
 def split_offtopic(probabilities, classes):

@@ -24,6 +24,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from bot.text import CJK_RANGES, normalize
@@ -239,6 +240,8 @@ class NgramFeaturizer(TransformerMixin, BaseEstimator):
             vocabulary (1.0 for an empty block); an out-of-scope signal, since
             questions the FAQ does not cover use words it never saw.
         """
+        if not hasattr(self, "_tables"):
+            raise NotFittedError("NgramFeaturizer is not fitted yet; call fit first")
         return self._vector(normalize(text))
 
     def coverage(self, X):

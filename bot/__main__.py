@@ -1,0 +1,87 @@
+"""``python -m bot train|eval|validate``: train the FAQ model, evaluate it, or check the intent files."""
+import argparse
+import sys
+
+__all__ = ["main", "progress_bar"]
+
+DEFAULT_INTENTS = "intents"
+DEFAULT_MODEL = "instance/model"
+DEFAULT_REPORTS = "instance/reports"
+
+
+def progress_bar(stream=sys.stderr, width=30):
+    """Return a ``progress(stage, done, total)`` callback that draws a bar per stage."""
+    state = {"stage": None}
+
+    def report(stage, done, total):
+        if state["stage"] not in (None, stage):
+            stream.write("\n")
+        state["stage"] = stage
+        filled = int(width * done / total) if total else width
+        stream.write(f"\r  {stage:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            stream.write("\n")
+            state["stage"] = None
+        stream.flush()
+
+    return report
+
+
+def _train(args):
+    from bot.engine import train
+
+    bot = train(args.intents, args.model, progress=progress_bar())
+    meta = bot.metadata
+    scores = meta["scores"]
+    print(f"Model saved in {args.model}: {meta['n_intents']} intents, {meta['n_examples']} "
+          f"examples, trained in {meta['train_seconds']:.1f} s")
+    print(f"  thresholds: answer >= {meta['thresholds']['answer']:.2f}, "
+          f"suggest >= {meta['thresholds']['suggest']:.2f}")
+    print(f"  cross-validated accuracy {scores['cv_accuracy']:.1%}; answered "
+          f"{scores['answered']:.1%} with precision {scores['answer_precision']:.1%}; "
+          f"off-topic escalated {scores.get('offtopic_escalated', 0):.1%}")
+    return 0
+
+
+def _eval(args):
+    from bot.evaluate import evaluate, write_report
+
+    report = evaluate(args.intents, folds=args.folds, progress=progress_bar())
+    path = write_report(report, args.out)
+    print(f"accuracy {report['accuracy']:.1%} (top 3 {report['top3_accuracy']:.1%}), "
+          f"macro F1 {report['macro_f1']:.3f}")
+    print(f"suggested thresholds: answer >= {report['thresholds']['answer']:.2f}, "
+          f"suggest >= {report['thresholds']['suggest']:.2f}; off-topic escalated "
+          f"{report['offtopic']['escalated']:.1%}")
+    for pair in report["confused_pairs"][:5]:
+        print(f"  {pair['true']} -> {pair['predicted']} x{pair['count']}: "
+              f"{pair['examples'][0]!r}")
+    print(f"report: {path}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Run a ``bot`` command; return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "validate":
+        from bot.validate_cli import main as validate
+
+        return validate(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train the model and save it")
+    train.add_argument("--intents", default=DEFAULT_INTENTS, help="intent directory")
+    train.add_argument("--model", default=DEFAULT_MODEL, help="model directory")
+    train.set_defaults(run=_train)
+    evaluation = commands.add_parser("eval", help="cross-validate and write an HTML report")
+    evaluation.add_argument("--intents", default=DEFAULT_INTENTS, help="intent directory")
+    evaluation.add_argument("--out", default=DEFAULT_REPORTS, help="report directory")
+    evaluation.add_argument("--folds", type=int, default=5)
+    evaluation.set_defaults(run=_eval)
+    commands.add_parser("validate", help="check the intent files (see bot.validate_cli)")
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
