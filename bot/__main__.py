@@ -9,20 +9,22 @@ DEFAULT_MODEL = "instance/model"
 DEFAULT_REPORTS = "instance/reports"
 
 
-def progress_bar(stream=sys.stderr, width=30):
-    """Return a ``progress(stage, done, total)`` callback that draws a bar per stage."""
+def progress_bar(stream=None, width=30):
+    """Return a ``progress(stage, done, total)`` callback that draws a bar per stage
+    on `stream` (standard error by default)."""
     state = {"stage": None}
 
     def report(stage, done, total):
+        out = stream or sys.stderr
         if state["stage"] not in (None, stage):
-            stream.write("\n")
+            out.write("\n")
         state["stage"] = stage
         filled = int(width * done / total) if total else width
-        stream.write(f"\r  {stage:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        out.write(f"\r  {stage:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done >= total:
-            stream.write("\n")
+            out.write("\n")
             state["stage"] = None
-        stream.flush()
+        out.flush()
 
     return report
 
