@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.classifier import FaqClassifier, softmax  # noqa: E402
+from bot.classifier import FaqClassifier  # noqa: E402
 from bot.decision import ConfidenceModel, Thresholds, confidence_features  # noqa: E402
 from bot.engine import OFFTOPIC_SHARE, FaqBot  # noqa: E402
 from bot.persistence import MODEL_FILE, save_model  # noqa: E402

@@ -2,7 +2,7 @@
 
 Chinese is written without spaces and the bot must not depend on a word
 segmenter, so Chinese runs are read as characters: single characters and
-character bigrams in the "word" block, character 2-4-grams in the "char"
+character bigrams in the "word" block, character 1-3-grams in the "char"
 block. English words give word unigrams and bigrams, and character
 2-5-grams inside word boundaries (``char_wb``), which makes typos and
 inflections ("refund", "refunded", "refnud") share most of their features.
@@ -40,8 +40,6 @@ _SUBLINEAR_TF = np.concatenate(([0.0], 1.0 + np.log(np.arange(1, 256))))
 BLOCKS = ("word", "char")
 
 _TOKEN = re.compile(f"(?P<cjk>[{CJK_RANGES}]+)|(?P<digits>\\d+)|(?P<word>[^\\W\\d_{CJK_RANGES}]+)")
-
-
 _TOKEN_TEXT = re.compile(f"[{CJK_RANGES}]+|\\d+|[^\\W\\d_{CJK_RANGES}]+")
 _CJK = re.compile(f"[{CJK_RANGES}]")
 

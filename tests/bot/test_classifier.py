@@ -96,6 +96,11 @@ def test_digit_runs_collapse_so_order_numbers_do_not_become_vocabulary():
     assert analyze("order KF20240788")[0] == analyze("order KF99")[0]
 
 
+def test_every_word_ngram_of_a_training_example_is_in_the_vocabulary(fitted, faq_data):
+    coverage = fitted.coverage(faq_data[0][:200])
+    assert (coverage[:, 0] == 1.0).all()
+
+
 def test_coverage_is_low_for_words_the_faq_never_used(fitted):
     (known_words, _), (gibberish_words, _) = fitted.coverage(["how do i return an item",
                                                                 "qwertzuiop xyzzy"])
