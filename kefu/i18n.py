@@ -1,4 +1,9 @@
-"""Texts that kefu itself says to visitors, in every language the desk serves."""
+"""Texts that kefu itself says to visitors, in every language the desk serves.
+
+System notices are stored with their text in the visitor's language and, in the
+message's ``extra``, as ``{"kind", "params"}`` (:func:`notice`), so that readers in
+another language (the agent workspace) can say them in theirs.
+"""
 
 LANGUAGES = ("zh", "en")
 
@@ -45,6 +50,10 @@ TEXTS = {
 }
 
 
+NOTICE_KINDS = ("handoff", "bot_unavailable", "queue_place", "offline_no_agents",
+                "offline_after_hours", "agent_joined", "released", "closed")
+
+
 def pick_language(value, default="en"):
     """Map a locale such as ``zh-CN`` or ``en_US`` onto a served language."""
     if isinstance(value, str):
@@ -67,3 +76,10 @@ def text(key, lang):
     """The text ``key`` in ``lang`` (English when that language lacks it)."""
     entry = TEXTS[key]
     return entry.get(lang) or entry["en"]
+
+
+def notice(kind, lang, **params):
+    """A system notice: ``(text in lang, {"kind", "params"})`` for the message's ``extra``."""
+    if kind not in NOTICE_KINDS:
+        raise KeyError(f"{kind!r} is not a system notice")
+    return text(kind, lang).format(**params), {"kind": kind, "params": params}

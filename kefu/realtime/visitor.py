@@ -101,11 +101,8 @@ class VisitorNamespace(Namespace):
         rating, comment = protocol.rating(payload)
         visitor = connection(NAMESPACE)["visitor"]
         result = run_blocking(visitors.rate, visitor, rating, comment)
-        card = result["conversation"]
-        emit("conversation", {"id": card["id"], "state": card["state"], "agent": None,
-                              "queue": None, "offline": None, "can_rate": False},
-             to=visitor_room(visitor))
-        broadcast.to_agents("conversation", card)
+        emit("conversation", result["view"], to=visitor_room(visitor))
+        broadcast.to_agents("conversation", result["conversation"])
         return protocol.ok()
 
     @acked

@@ -41,6 +41,7 @@ def serialize_message(m: Message) -> dict:
         "suggestions": extra.get("suggestions", []),
         "quick_replies": extra.get("quick_replies", []),
         "links": extra.get("links", []),
+        "notice": extra.get("notice") if m.sender == "system" else None,
     }
 
 
@@ -92,6 +93,7 @@ def open_visitor_session(token, locale: str, user_agent: str | None) -> dict:
         if conversation else [],
         "greeting": i18n.text("greeting", locale),
         "locale": locale,
+        "agent_read_up_to": conversation.agent_read_up_to if conversation else None,
     }
 
 

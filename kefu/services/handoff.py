@@ -35,9 +35,11 @@ def _writable(conversation_id: int, user_id: int, states=("agent",)):
     return user, conversation
 
 
-def _system(conversation: Conversation, key: str, **fields) -> Message:
-    message = Message(conversation=conversation, sender="system",
-                      text=i18n.text(key, conversation.visitor.locale).format(**fields))
+def _system(conversation: Conversation, kind: str, **params) -> Message:
+    """Store a system notice in the visitor's language, with its kind for other readers."""
+    text, notice = i18n.notice(kind, conversation.visitor.locale, **params)
+    message = Message(conversation=conversation, sender="system", text=text,
+                      extra={"notice": notice})
     db.session.add(message)
     return message
 

@@ -78,6 +78,7 @@ def visitor_view(conversation: Conversation, info: QueueInfo | None = None) -> d
         "queue": info.queue(conversation.id) if waiting else None,
         "offline": {"reason": offline} if offline else None,
         "can_rate": conversation.state == "closed" and conversation.rating is None,
+        "agent_read_up_to": conversation.agent_read_up_to,
     }
 
 
@@ -111,25 +112,27 @@ def escalate(conversation: Conversation, reason: str, lang: str, *, reply_to=Non
                                 or list(guesses or []))[:3]}
     conversations._record(conversation, "escalated", previous, "waiting", actor_kind,
                           reason=reason, data=data)
-    note = Message(conversation=conversation, sender="system", text=i18n.text(text_key, lang),
+    text, notice = i18n.notice(text_key, lang)
+    note = Message(conversation=conversation, sender="system", text=text,
                    reply_to=reply_to, bot_action="escalate",
                    intent=decision.intent if decision else None,
                    confidence=round(float(decision.confidence), 4) if decision else None,
-                   extra={"reason": reason})
+                   extra={"reason": reason, "notice": notice})
     db.session.add(note)
     db.session.flush()
     info = QueueInfo()
     if info.offline:
+        text, notice = i18n.notice(f"offline_{info.offline}", lang)
         place = Message(conversation=conversation, sender="system", reply_to=reply_to,
-                        text=i18n.text(f"offline_{info.offline}", lang),
-                        extra={"offline": info.offline, "form": "leave_message"})
+                        text=text, extra={"offline": info.offline, "form": "leave_message",
+                                          "notice": notice})
     else:
         queue = info.queue(conversation.id)
+        text, notice = i18n.notice(
+            "queue_place", lang, position=queue["position"],
+            minutes=max(1, round(queue["expected_wait_seconds"] / 60)))
         place = Message(conversation=conversation, sender="system", reply_to=reply_to,
-                        text=i18n.text("queue_place", lang).format(
-                            position=queue["position"],
-                            minutes=max(1, round(queue["expected_wait_seconds"] / 60))),
-                        extra={"queue": queue})
+                        text=text, extra={"queue": queue, "notice": notice})
     db.session.add(place)
     db.session.commit()
     return [conversations.serialize_message(note), conversations.serialize_message(place)]

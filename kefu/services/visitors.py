@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from kefu.extensions import db
 from kefu.models import Conversation, Message
-from kefu.services import cards, conversations
+from kefu.services import cards, conversations, routing
 from kefu.services.errors import ServiceError
 
 MAX_PAGES = 10
@@ -56,7 +56,8 @@ def rate(public_id: str, rating: int, comment: str | None) -> dict:
     conversations._record(latest, "rated", "closed", "closed", "visitor",
                           data={"rating": rating})
     db.session.commit()
-    return {"conversation": cards.card(latest), "agent_id": latest.assigned_agent_id}
+    return {"conversation": cards.card(latest), "view": routing.visitor_view(latest),
+            "agent_id": latest.assigned_agent_id}
 
 
 def record_page(public_id: str, url: str, title: str | None) -> None:

@@ -3,6 +3,7 @@ import re
 import sqlite3
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.pages import (
     agent_says, ask_for_a_person, conversation_id, mine_card, new_agent, open_widget, open_workspace,
@@ -30,9 +31,16 @@ def stored_rating(live_server, conversation):
                           (conversation,)).fetchone()[0]
 
 
+def add_canned_reply(live_server, shortcut, text):
+    with sqlite3.connect(live_server.instance / "kefu.sqlite") as db:
+        db.execute("INSERT INTO canned_replies (shortcut, text, updated_at) VALUES (?, ?, ?)",
+                   (shortcut, text, "2026-01-01 00:00:00.000000"))
+
+
 def test_visitor_is_handed_to_an_agent_and_rates_the_chat(contexts, live_server):
     visitor_ctx, agent_ctx = contexts
     email, password = new_agent(live_server, name="小王")
+    add_canned_reply(live_server, "hi", "Hi {visitor_name}, I'm {agent_name}.")
     agent = agent_ctx.new_page()
     open_workspace(agent, live_server.url, email, password)
 
@@ -64,18 +72,32 @@ def test_visitor_is_handed_to_an_agent_and_rates_the_chat(contexts, live_server)
     assert reason.inner_text() == "访客要求人工"  # the agent's browser is Chinese
     assert agent.locator("[data-role=guesses] li").count() <= 3
     assert agent.locator("[data-role=details] [data-role=locale]").inner_text() == "en"
+    # System notices in the agent's language, though the visitor was told them in English.
+    transcript.locator(".row.system[data-notice=queue_place]", has_text="您在排队中的位置").wait_for()
 
     agent.locator("[data-action=claim]").click()
     mine_card(agent, conversation).wait_for()
     agent.locator("[data-action=close]").wait_for()
     visitor.locator(".msg.system", has_text="小王").first.wait_for()
     assert "小王" in visitor.locator("[role=dialog] header").inner_text()
+    transcript.locator(".row.system[data-notice=agent_joined]", has_text="小王 已加入对话").wait_for()
+
+    # A canned reply comes filled in by the server for this conversation.
+    box = agent.locator("[data-role=input]")
+    box.press_sequentially("/hi")
+    agent.locator("[data-role=canned-pop] li").first.wait_for()
+    box.press("Enter")
+    expect(box).to_have_value("Hi there, I'm 小王.")
+    box.fill("")
 
     # The agent types: the visitor sees it, then the reply; the agent has read the question.
     agent.locator("[data-role=input]").press_sequentially("Hello")
     visitor.locator("[data-kefu=typing]", has_text="小王").wait_for()
     agent.locator("[data-role=input]").fill("Hi, I'm 小王. Orders ship within 24 hours.")
     agent.locator("[data-role=send]").click()
+    visitor.locator(".msg.agent", has_text="Orders ship within 24 hours").wait_for()
+    visitor.locator(".msg.visitor[data-receipt=read]").first.wait_for()
+    visitor.reload()  # the read ticks come back with the session
     visitor.locator(".msg.agent", has_text="Orders ship within 24 hours").wait_for()
     visitor.locator(".msg.visitor[data-receipt=read]").first.wait_for()
 
@@ -121,6 +143,7 @@ def test_markup_from_a_visitor_is_only_text_in_the_workspace(contexts, live_serv
     agent.locator("input[name=mode][value=reply]").check()
     agent_says(agent, "reply " + XSS)
     visitor.locator(".msg.agent", has_text="reply <img").wait_for()
+    agent.locator("[data-role=mine] .snippet", has_text="reply <img").wait_for()  # may come later
 
     assert agent.locator("#workspace img").count() == 0
     assert XSS in queue_or_mine_snippets(agent)

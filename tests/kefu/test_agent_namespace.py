@@ -1,7 +1,7 @@
 """The /agent namespace: hello, open, claim, messages both ways, notes, typing, read."""
 import pytest
 
-from tests.helpers import ack_error, events, received, send
+from tests.helpers import ack_error, events, received, send, session_of
 
 
 def test_an_agent_gets_hello_with_the_queue_and_the_agents(desk, waiting_visitor):
@@ -119,6 +119,55 @@ def test_read_receipts_go_both_ways(desk, waiting_visitor):
                     callback=True)["ok"]
     assert agent.events("read") == [{"conversation_id": conversation_id, "reader": "visitor",
                                      "up_to": a_msg["id"]}]
+
+
+def test_the_agents_read_marker_reaches_a_visitor_who_reconnects(desk, visitor):
+    first = visitor()
+    token = session_of(first)["token"]
+    waiting = first.emit("request_human", {}, namespace="/visitor", callback=True)
+    assert waiting["conversation"]["agent_read_up_to"] is None
+    conversation_id = waiting["conversation"]["id"]
+    agent = desk()
+    agent.call("claim", {"conversation_id": conversation_id})
+    question = send(first, "are you there?")["message"]
+    agent.call("read", {"conversation_id": conversation_id, "message_id": question["id"]})
+    first.disconnect("/visitor")
+
+    again = visitor(token=token)
+    inbox = received(again)
+    session = [p for name, p in inbox if name == "session"][0]
+    assert session["conversation_id"] == conversation_id
+    assert session["agent_read_up_to"] == question["id"]
+    view = [p for name, p in inbox if name == "conversation"][-1]
+    assert view["agent_read_up_to"] == question["id"]
+
+
+def test_a_visitor_without_a_conversation_has_no_read_marker(visitor):
+    assert session_of(visitor())["agent_read_up_to"] is None
+
+
+def test_system_notices_carry_their_kind_and_parameters_to_the_agent(desk, waiting_visitor):
+    agent = desk(name="小王")  # online: the visitor gets a queue place, not the offline offer
+    vis, conversation_id = waiting_visitor(locale="en")
+    told = [m for m in events(vis, "message") if m["sender"] == "system"]
+    assert [m["notice"]["kind"] for m in told] == ["handoff", "queue_place"]
+    assert told[1]["notice"]["params"]["position"] == 1
+    assert told[1]["text"].startswith("You are number 1 in the queue")  # the visitor's language
+
+    agent.events("message")
+    agent.call("claim", {"conversation_id": conversation_id})
+    joined = [m for m in agent.events("message") if m["sender"] == "system"]
+    assert [(m["notice"], m["text"]) for m in joined] == [
+        ({"kind": "agent_joined", "params": {"name": "小王"}}, "小王 has joined the chat.")]
+    detail = agent.call("open", {"conversation_id": conversation_id})["conversation"]
+    assert [m["notice"]["kind"] for m in detail["messages"] if m["sender"] == "system"] == [
+        "handoff", "queue_place", "agent_joined"]
+    reply = agent.call("message", {"conversation_id": conversation_id, "client_msg_id": "a",
+                                   "text": "Hello"})["message"]
+    assert reply["notice"] is None
+    agent.call("close", {"conversation_id": conversation_id})
+    assert [m["notice"]["kind"] for m in agent.events("message")
+            if m["sender"] == "system"] == ["closed"]
 
 
 def test_open_shows_the_handoff_reason_guesses_and_visitor_details(

@@ -139,6 +139,8 @@ def test_release_hands_the_chat_back_to_the_bot(app, scripted_bot, desk, waiting
     assert reply["message"]["conversation_id"] == conversation_id
     assert scripted_bot.calls == ["how long does shipping take"]
     assert [m["sender"] for m in events(vis, "message")] == ["bot"]
+    assert [m["notice"]["kind"] for m in agent.events("message")
+            if m["sender"] == "system"][-1] == "released"
 
 
 def test_close_asks_for_a_rating_which_is_stored_once(app, desk, waiting_visitor, visitor):
@@ -180,6 +182,7 @@ def test_with_nobody_online_the_visitor_is_offered_the_message_form(app, waiting
     assert view["state"] == "waiting" and view["offline"] == {"reason": "no_agents"}
     offer = [p for n, p in inbox if n == "message"][-1]
     assert offer["sender"] == "system" and "Leave a message" in offer["text"]
+    assert offer["notice"] == {"kind": "offline_no_agents", "params": {}}
     ack = vis.emit("leave_message", {"name": "Li Lei", "email": "li@example.com",
                                      "text": "Where is my parcel?"},
                    namespace="/visitor", callback=True)

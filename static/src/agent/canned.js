@@ -1,5 +1,6 @@
-// Canned replies: loaded once from /api/v1/canned, inserted with "/shortcut" in the
-// composer, variables such as {visitor_name} filled in; admins edit them on their page.
+// Canned replies: loaded from /api/v1/canned, inserted with "/shortcut" in the
+// composer; admins edit them on their page.  Variables such as {visitor_name} are
+// filled in by the server only (``rendered`` with ``?conversation_id=``), never here.
 import { el } from "../widget/render.js";
 import { api, listOf } from "./api.js";
 import { t } from "./i18n.js";
@@ -7,15 +8,35 @@ import { t } from "./i18n.js";
 export class Canned {
   constructor() {
     this.items = [];
+    this.conversationId = null; // the conversation ``rendered`` was filled in for
+    this.loads = 0;
   }
 
-  async load() {
-    try {
-      this.items = listOf(await api.get("/canned"), "canned", "items");
-    } catch (e) {
-      this.items = [];
-    }
-    return this.items;
+  /** Load the replies, rendered for ``conversationId`` (default: the one loaded last). */
+  load(conversationId = this.conversationId) {
+    const seq = ++this.loads;
+    const query = conversationId ? "?conversation_id=" + encodeURIComponent(conversationId) : "";
+    return api.get("/canned" + query).then(
+      (data) => listOf(data, "canned", "items"),
+      () => null, // keep what we have
+    ).then((items) => {
+      if (items && seq === this.loads) { // a later load (another conversation) wins
+        this.items = items;
+        this.conversationId = conversationId || null;
+      }
+      return this.items;
+    });
+  }
+
+  /** The text to insert for ``choice`` in ``conversationId``, freshly rendered by the server.
+   *
+   * Asked at every insertion: the visitor may have given a name since the last load. */
+  async textFor(choice, conversationId) {
+    if (!conversationId) return choice.text;
+    await this.load(conversationId);
+    if (this.conversationId !== conversationId) return choice.text; // the server did not answer
+    const item = this.items.find((c) => c.id === choice.id);
+    return item && typeof item.rendered === "string" ? item.rendered : choice.text;
   }
 
   /** Replies whose shortcut starts with ``prefix`` (case-insensitive), exact match first. */
@@ -30,11 +51,6 @@ export class Canned {
     const s = shortcut.toLowerCase();
     return this.items.find((c) => String(c.shortcut).toLowerCase() === s) || null;
   }
-}
-
-/** ``text`` with every ``{name}`` that ``vars`` knows replaced; unknown ones are kept. */
-export function fillVariables(text, vars) {
-  return String(text).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? vars[name] : whole));
 }
 
 function editorRow(item, onSave, onDelete) {

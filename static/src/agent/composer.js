@@ -1,12 +1,11 @@
 // The composer: reply or private note, "/shortcut" canned replies, typing signals.
 import { el } from "../widget/render.js";
-import { fillVariables } from "./canned.js";
 
 const TYPING_REPEAT_MS = 2500;
 const TYPING_IDLE_MS = 3000;
 
 export class Composer {
-  constructor(form, canned, { onSend, onTyping, variables }) {
+  constructor(form, canned, { onSend, onTyping, conversationId }) {
     this.form = form;
     this.input = form.querySelector("[data-role=input]");
     this.pop = form.querySelector("[data-role=canned-pop]");
@@ -14,7 +13,7 @@ export class Composer {
     this.canned = canned;
     this.onSend = onSend;
     this.onTyping = onTyping;
-    this.variables = variables;
+    this.conversationId = conversationId; // () => the open conversation, for canned replies
     this.choices = [];
     this.selected = 0;
     this.typingSentAt = 0;
@@ -63,23 +62,29 @@ export class Composer {
     this.pop.hidden = !this.choices.length;
     this.choices.forEach((c, i) => {
       const li = el("li", i === this.selected ? "sel" : "");
-      li.append(el("b", null, "/" + c.shortcut), el("span", null, fillVariables(c.text, this.variables())));
+      li.append(el("b", null, "/" + c.shortcut), el("span", null, this.preview(c)));
       li.addEventListener("mousedown", (e) => { e.preventDefault(); this.insert(c); });
       this.pop.append(li);
     });
   }
 
-  insert(choice) {
+  /** A reply as the server rendered it for the open conversation (raw until it has). */
+  preview(choice) {
+    const rendered = this.canned.conversationId === this.conversationId() && typeof choice.rendered === "string";
+    return rendered ? choice.rendered : choice.text;
+  }
+
+  async insert(choice) {
+    this.pop.hidden = true;
+    this.choices = [];
+    const text = await this.canned.textFor(choice, this.conversationId());
     const slash = this.slashWord();
     const value = this.input.value;
-    const text = fillVariables(choice.text, this.variables());
     const start = slash ? slash.start : this.input.selectionStart;
     const end = this.input.selectionStart;
     this.input.value = value.slice(0, start) + text + value.slice(end);
     const caret = start + text.length;
     this.input.setSelectionRange(caret, caret);
-    this.pop.hidden = true;
-    this.choices = [];
     this.input.focus();
   }
 
@@ -124,16 +129,19 @@ export class Composer {
     }
   }
 
-  submit() {
-    let text = this.input.value.trim();
-    if (!text) return;
-    const whole = text.match(/^\/(\S+)$/);
-    const exact = whole && this.canned.exact(whole[1]);
-    if (exact) text = fillVariables(exact.text, this.variables());
+  async submit() {
+    const typed = this.input.value.trim();
+    if (!typed) return;
+    const mode = this.mode();
+    const conversationId = this.conversationId();
     this.input.value = "";
     this.pop.hidden = true;
     this.showError("");
-    if (this.mode() === "reply") this.stopTyping();
-    this.onSend(this.mode(), text);
+    if (mode === "reply") this.stopTyping();
+    const whole = typed.match(/^\/(\S+)$/);
+    const exact = whole && this.canned.exact(whole[1]);
+    const text = exact ? await this.canned.textFor(exact, conversationId) : typed;
+    if (this.conversationId() !== conversationId) { this.input.value = typed; return; } // switched meanwhile
+    this.onSend(mode, text);
   }
 }

@@ -31,6 +31,15 @@ export const TEXTS = {
     newWaiting: "新的排队会话", errorPrefix: "出错了：", open: "查看", secondsShort: "{n} 秒",
     minutesShort: "{n} 分钟", hoursShort: "{n} 小时", rating: "评分",
     loadFailed: "加载失败", claimedByOther: "该会话已被其他客服接入",
+    // System notices (docs/protocol.md: "notice"), as kefu/i18n.py words them for visitors.
+    notice_handoff: "正在为您转接人工客服，请稍候，您不用重复问题。",
+    notice_bot_unavailable: "抱歉，机器人暂时无法回答，正在为您转接人工客服。",
+    notice_queue_place: "您在排队中的位置：第 {position} 位，预计等待约 {minutes} 分钟。",
+    notice_offline_no_agents: "现在没有客服在线。您可以留言（姓名、邮箱和问题），我们会尽快回复您。",
+    notice_offline_after_hours: "现在不在人工客服工作时间。您可以留言（姓名、邮箱和问题），我们上班后回复您。",
+    notice_agent_joined: "{name} 已加入对话。",
+    notice_released: "您现在又在和智能客服对话了。",
+    notice_closed: "对话已结束。请为本次服务打分（1-5）。",
   },
   en: {
     workspace: "Agent workspace", chats: "Chats", tickets: "Messages", search: "Search", canned: "Canned replies",
@@ -59,6 +68,14 @@ export const TEXTS = {
     newWaiting: "New waiting chat", errorPrefix: "Error: ", open: "Open", secondsShort: "{n}s",
     minutesShort: "{n} min", hoursShort: "{n} h", rating: "Rating",
     loadFailed: "Could not load", claimedByOther: "Another agent claimed this conversation",
+    notice_handoff: "Connecting you to a person. Please hold on; you won't need to repeat yourself.",
+    notice_bot_unavailable: "Sorry, I can't answer right now; connecting you to a person.",
+    notice_queue_place: "You are number {position} in the queue; the expected wait is about {minutes} min.",
+    notice_offline_no_agents: "No one is available right now. Leave a message with your name and email and we will answer you soon.",
+    notice_offline_after_hours: "We are outside business hours right now. Leave a message with your name and email and we will answer when we are back.",
+    notice_agent_joined: "{name} has joined the chat.",
+    notice_released: "You are chatting with the assistant again.",
+    notice_closed: "This chat was closed. How did we do? Rate us from 1 to 5.",
   },
 };
 
@@ -94,4 +111,12 @@ export function translateStatic(root) {
 export function reasonText(reason) {
   const key = "reason_" + reason;
   return TEXTS[lang][key] || TEXTS.en[key] || String(reason);
+}
+
+/** A system message in the agent's language from its ``notice``; the stored text otherwise. */
+export function noticeText(m) {
+  const kind = m && m.notice && m.notice.kind;
+  const key = "notice_" + kind;
+  if (!kind || !(TEXTS[lang][key] || TEXTS.en[key])) return (m && m.text) || "";
+  return t(key, m.notice.params || {});
 }

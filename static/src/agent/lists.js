@@ -1,13 +1,14 @@
 // The left column: the waiting queue and the agent's own chats, with unread counts.
 import { el } from "../widget/render.js";
-import { t, reasonText } from "./i18n.js";
+import { t, reasonText, noticeText } from "./i18n.js";
 import { duration, visitorName, waitedSeconds, clock } from "./format.js";
 
 function snippet(card) {
   const m = card.last_message;
   if (!m || !m.text) return "";
   const who = m.sender === "visitor" ? "" : (m.sender === "bot" ? t("bot") : m.sender_name || t(m.sender === "agent" ? "agentRole" : "system")) + ": ";
-  return who + m.text.replace(/\s+/g, " ").slice(0, 80);
+  const text = m.sender === "system" ? noticeText(m) : m.text;
+  return who + text.replace(/\s+/g, " ").slice(0, 80);
 }
 
 export function cardNode(card, { active, fresh }) {

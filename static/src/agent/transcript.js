@@ -2,7 +2,7 @@
 // included.  Visitor, agent and note text only ever goes in through textContent; bot
 // Markdown goes through markdown-it with raw HTML disabled (the widget's renderBody).
 import { el, renderBody } from "../widget/render.js";
-import { t, reasonText } from "./i18n.js";
+import { t, reasonText, noticeText } from "./i18n.js";
 import { clock, percent } from "./format.js";
 
 export function keyOf(m) {
@@ -22,7 +22,8 @@ export function messageRow(m, { readUpTo }) {
   row.dataset.sender = m.sender;
   if (m.id !== undefined && m.id !== null) row.dataset.messageId = m.id;
   if (m.sender === "system") {
-    row.append(renderBody(m));
+    if (m.notice && m.notice.kind) row.dataset.notice = m.notice.kind;
+    row.append(renderBody({ ...m, text: noticeText(m) }));
     return row;
   }
   const head = el("div", "meta");

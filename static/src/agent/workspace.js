@@ -39,7 +39,7 @@ export class Workspace {
     this.composer = new Composer(this.q("composer"), this.canned, {
       onSend: (mode, text) => this.send(mode, text),
       onTyping: (typing) => this.openId && this.emit("typing", { conversation_id: this.openId, typing }),
-      variables: () => this.variables(),
+      conversationId: () => this.openId,
     });
     this.canned.load();
     setInterval(() => this.renderLists(), 15000); // waiting times move on
@@ -201,6 +201,7 @@ export class Workspace {
   async open(id) {
     this.switchView("chats");
     this.openId = id;
+    this.canned.load(id); // canned replies rendered for this conversation
     const ack = await this.emit("open", { conversation_id: id });
     if (!ack.ok) { this.onError(ack.error); return; }
     if (this.openId !== id) return; // another conversation was picked meanwhile
@@ -225,13 +226,6 @@ export class Workspace {
     this.composer.setMode(wanted, { replyAllowed });
     this.composer.setEnabled(writable);
     this.composer.input.placeholder = writable ? "" : t("claimToReply");
-  }
-
-  variables() {
-    const d = this.chat.detail;
-    const v = (d && d.visitor) || {};
-    const fallback = String(v.locale || "").startsWith("zh") ? "您" : "there"; // as the server's canned.render
-    return { visitor_name: v.name || fallback, agent_name: this.me.name, conversation_id: d ? String(d.id) : "" };
   }
 
   async send(mode, text) {

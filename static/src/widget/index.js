@@ -148,10 +148,11 @@ class KefuWidget {
     this.log.replaceChildren();
     this.rendered.clear();
     this.extras = {};
-    this.readUpTo = (s.conversation && s.conversation.visitor_read_up_to) || 0;
+    this.view = null; // everything is redrawn from this session
+    this.readUpTo = s.agent_read_up_to || 0; // read ticks survive a reload
     this.addMessage({ id: "greeting", sender: "bot", text: s.greeting });
     for (const m of s.messages) this.addMessage(m);
-    this.applyConversation(s.conversation || { id: s.conversation_id, state: s.state });
+    this.applyConversation({ id: s.conversation_id, state: s.state, agent_read_up_to: s.agent_read_up_to });
     this.flushOutbox();
     this.markRead();
   }
@@ -272,6 +273,7 @@ class KefuWidget {
     }
     if (c.can_rate) this.showExtra("rate:" + c.id, () => ratingNode(T, (n) => this.rate(n)));
     if (previous && previous.id !== c.id) this.readUpTo = 0;
+    if (c.agent_read_up_to) this.markReadByAgent(c.agent_read_up_to);
   }
 
   /** Add a form below the messages once per key (kept until the next session). */
