@@ -1,67 +1,37 @@
-"""Fixtures for the handoff tests: logged-in agents on /agent and a scriptable bot."""
-from dataclasses import asdict, dataclass, field
+"""Fixtures for the handoff tests: logged-in agents on /agent and phrases for the real bot."""
 
 import pytest
 
 from tests.helpers import events, login, make_user, session_of, set_active
 
 
-@dataclass
-class ScriptedDecision:
-    """What ``bot.FaqBot.decide`` returns, with the fields kefu reads."""
-
-    action: str
-    intent: str | None = None
-    confidence: float = 0.0
-    language: str = "en"
-    text: str = ""
-    suggestions: list = field(default_factory=list)
-    quick_replies: list = field(default_factory=list)
-    links: list = field(default_factory=list)
-    reason: str | None = None
-
-    def to_dict(self):
-        return asdict(self)
-
-
-class ScriptedBot:
-    """A bot whose answers a test chooses; it counts how often it was asked."""
-
-    def __init__(self):
-        self.calls = []
-
-    def decide(self, text, locale="en", consecutive_suggestions=0):
-        self.calls.append(text)
-        if text.startswith("gibberish"):
-            return ScriptedDecision("escalate", "shipping_time", 0.12, reason="low_confidence",
-                                    suggestions=[{"intent": "shipping_time", "title": "Shipping",
-                                                  "confidence": 0.12}])
-        if text.startswith("human"):
-            return ScriptedDecision("escalate", "human_handoff", 0.97, reason="handoff_intent")
-        if text.startswith("unsure"):
-            guesses = [{"intent": i, "title": i.title(), "confidence": c}
-                       for i, c in (("returns", 0.41), ("refund", 0.33), ("exchange", 0.2))]
-            if consecutive_suggestions >= 1:
-                return ScriptedDecision("escalate", "returns", 0.41, reason="repeated_miss",
-                                        suggestions=guesses)
-            return ScriptedDecision("suggest", "returns", 0.41, text="Did you mean ...?",
-                                    suggestions=guesses)
-        return ScriptedDecision("answer", "shipping_time", 0.93, text="Orders ship in 24 hours.")
-
-    def answer_intent(self, intent, locale="en"):
-        self.calls.append(f"intent:{intent}")
-        return ScriptedDecision("answer", intent, 1.0, text=f"About {intent}.")
+#: Candidate visitor messages; the real bot decides which band each falls in.
+OFF_TOPIC = ["asdfgh qwerty zxcvb", "what's the weather on Mars", "帮我写一首诗",
+             "who won the football world cup in 1998", "解释一下量子力学"]
+UNSURE = ["refund or exchange", "the thing i bought", "about the product", "info please",
+          "can you check something for me", "points or coupon", "coupon price", "退还是换",
+          "i have a question about my purchase", "help"]
 
 
 @pytest.fixture
-def scripted_bot(app):
-    """Replace the app's bot with a :class:`ScriptedBot` for this test."""
-    service = app.extensions["kefu_bot"]
-    bot = ScriptedBot()
-    service._bot = bot
-    service.check_seconds = 10 ** 9
-    service._checked_at = 10 ** 12
-    return bot
+def bot_phrases(app):
+    """Messages that make the *real* bot hand over for each reason (found, not assumed).
+
+    ``{"off_topic": [text], "handoff": [text], "unsure": [text, text]}``: an off-topic
+    question it escalates for low confidence, a handoff-intent request, and two
+    questions in its "did you mean" band (two in a row is a repeated miss).
+    """
+    from kefu.services.bot_bridge import current_bot
+
+    with app.app_context():
+        bot = current_bot()
+        off = [t for t in OFF_TOPIC if bot.decide(t).reason == "low_confidence"]
+        unsure = [t for t in UNSURE if bot.decide(t).action == "suggest"]
+        handoff = bot.decide("转人工", locale="zh")
+    assert off, "the bot answers every off-topic candidate: add one it rejects"
+    assert len(unsure) >= 2, "fewer than two candidates fall in the bot's suggest band"
+    assert (handoff.action, handoff.reason) == ("escalate", "handoff_intent")
+    return {"off_topic": off[:1], "handoff": ["转人工"], "unsure": unsure[:2]}
 
 
 @pytest.fixture
