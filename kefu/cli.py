@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from kefu.extensions import db
@@ -95,12 +96,14 @@ def setup():
 
 
 @click.command("setup")
+@with_appcontext
 def setup_command():
     """Create or migrate the database, train the bot if needed, create the first admin."""
     setup()
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
@@ -114,6 +117,7 @@ def create_user_command(email, name, role, password):
 
 
 @click.command("train")
+@with_appcontext
 @click.option("--force/--if-stale", default=True, show_default=True)
 def train_command(force):
     """Train the bot from the intent files and save it where the server picks it up."""
@@ -122,6 +126,7 @@ def train_command(force):
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-setup", is_flag=True, help="Skip migrations, training and the admin check.")

@@ -1,7 +1,7 @@
 """Login and logout; logins are rate-limited per address."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ def _safe_next(target):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_RATE_LIMIT"],
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"],
                methods=["POST"])
 def login():
     """Show the form; on POST check the password of an active user."""
