@@ -1,8 +1,6 @@
 // The composer: reply or private note, "/shortcut" canned replies, typing signals.
 import { el } from "../widget/render.js";
-
-const TYPING_REPEAT_MS = 2500;
-const TYPING_IDLE_MS = 3000;
+import { TypingSignal } from "../widget/typing.js";
 
 export class Composer {
   constructor(form, canned, { onSend, onTyping, conversationId }) {
@@ -16,8 +14,7 @@ export class Composer {
     this.conversationId = conversationId; // () => the open conversation, for canned replies
     this.choices = [];
     this.selected = 0;
-    this.typingSentAt = 0;
-    this.idleTimer = null;
+    this.typing = new TypingSignal((typing) => this.onTyping(typing));
     form.addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
     this.input.addEventListener("input", () => { this.updatePop(); this.typed(); });
     this.input.addEventListener("keydown", (e) => this.keydown(e));
@@ -111,22 +108,7 @@ export class Composer {
   }
 
   typed() {
-    if (this.mode() !== "reply") return;
-    const now = Date.now();
-    if (now - this.typingSentAt > TYPING_REPEAT_MS) {
-      this.typingSentAt = now;
-      this.onTyping(true);
-    }
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
-  }
-
-  stopTyping() {
-    clearTimeout(this.idleTimer);
-    if (this.typingSentAt) {
-      this.typingSentAt = 0;
-      this.onTyping(false);
-    }
+    if (this.mode() === "reply") this.typing.typed();
   }
 
   async submit() {
@@ -137,7 +119,7 @@ export class Composer {
     this.input.value = "";
     this.pop.hidden = true;
     this.showError("");
-    if (mode === "reply") this.stopTyping();
+    if (mode === "reply") this.typing.stop();
     const whole = typed.match(/^\/(\S+)$/);
     const exact = whole && this.canned.exact(whole[1]);
     const text = exact ? await this.canned.textFor(exact, conversationId) : typed;

@@ -1,21 +1,22 @@
 // The kefu chat widget: one <script src=".../widget.js"> on any site.
-// It talks to the /visitor Socket.IO namespace (docs/protocol.md).
-import { io } from "socket.io-client";
+// It talks to the /visitor Socket.IO namespace (docs/protocol.md). This module keeps
+// the conversation's state and wires the parts together: the panel (panel.js), the
+// socket (connection.js), messages (render.js), the handoff forms (handoff.js),
+// typing (typing.js) and read ticks (receipts.js).
+import { ACK_TIMEOUT_MS, connectVisitor, request } from "./connection.js";
 import { TEXTS, fill, pickLanguage } from "./i18n.js";
 import { leaveMessageForm, queueText, ratingNode } from "./handoff.js";
-import { el, renderBody } from "./render.js";
+import { buildPanel } from "./panel.js";
+import { latestAgentMessageId, markReadUpTo, setReceipt } from "./receipts.js";
+import { messageNode } from "./render.js";
 import { store, newClientMsgId } from "./store.js";
-import { CSS } from "./styles.js";
+import { TypingLine, TypingSignal } from "./typing.js";
 
 const script = document.currentScript;
 const SERVER = (script && script.dataset.server) ||
   (script && script.src ? new URL(script.src).origin : window.location.origin);
 const LANG = pickLanguage((script && script.dataset.locale) || navigator.language);
 const T = TEXTS[LANG];
-const ACK_TIMEOUT_MS = 10000;
-const TYPING_REPEAT_MS = 2500;
-const TYPING_IDLE_MS = 3000;
-const TYPING_SHOWN_MS = 8000;
 
 class KefuWidget {
   constructor() {
@@ -26,76 +27,18 @@ class KefuWidget {
     this.view = null; // the latest ``conversation`` event (agent, queue, offline, can_rate)
     this.readUpTo = 0; // the agent has read the visitor's messages up to this id
     this.readSent = 0; // the visitor has told the server it read up to this id
-    this.typingSentAt = 0;
-    this.buildDom();
-    if (store.isOpen()) this.open();
-  }
-
-  buildDom() {
-    const host = el("div");
-    host.id = "kefu-widget";
-    document.body.appendChild(host);
-    const root = host.attachShadow({ mode: "open" });
-    const style = el("style");
-    style.textContent = CSS;
-    root.appendChild(style);
-
-    this.launcher = el("button", "launcher");
-    // An inline SVG, not an emoji: it looks the same with or without an emoji font.
-    this.launcher.innerHTML = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">' +
-      '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
-    this.launcher.setAttribute("aria-label", T.open);
-    this.launcher.dataset.kefu = "launcher";
-    this.launcher.addEventListener("click", () => (this.panel.classList.contains("open") ? this.hide() : this.open()));
-
-    this.panel = el("section", "panel");
-    this.panel.setAttribute("role", "dialog");
-    this.panel.setAttribute("aria-label", T.title);
-    const header = el("header");
-    const titles = el("div");
-    titles.append(el("div", "t", T.title), el("div", "s", T.subtitle));
-    const closeBtn = el("button", null, "×");
-    closeBtn.setAttribute("aria-label", T.close);
-    closeBtn.addEventListener("click", () => this.hide());
-    header.append(titles, closeBtn);
-
-    this.subtitle = titles.lastChild;
-    this.status = el("div", "status", T.connecting);
-    this.banner = el("div", "banner");
-    this.banner.dataset.kefu = "banner";
-    this.log = el("div", "log");
-    this.log.setAttribute("aria-live", "polite");
-    this.log.dataset.kefu = "log";
-
-    this.form = el("form");
-    this.input = el("textarea");
-    this.input.placeholder = T.placeholder;
-    this.input.setAttribute("aria-label", T.placeholder);
-    this.input.maxLength = 2000;
-    this.input.dataset.kefu = "input";
-    const send = el("button", null, T.send);
-    send.type = "submit";
-    send.dataset.kefu = "send";
-    this.form.append(this.input, send);
-    this.form.addEventListener("submit", (e) => { e.preventDefault(); this.sendFromInput(); });
-    this.input.addEventListener("input", () => this.typed());
-    this.input.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.sendFromInput(); }
-    });
-
-    this.typingLine = el("div", "typing");
-    this.typingLine.dataset.kefu = "typing";
-    const tools = el("div", "tools");
-    this.humanButton = el("button", "human", T.talkToHuman);
-    this.humanButton.type = "button";
-    this.humanButton.dataset.kefu = "human";
-    this.humanButton.addEventListener("click", () => this.requestHuman());
-    tools.append(this.humanButton);
-
-    this.panel.append(header, this.status, this.banner, this.log, this.typingLine, this.form, tools);
+    // The panel's parts become fields: this.panel, this.log, this.input, this.banner, ...
+    Object.assign(this, buildPanel(T, {
+      toggle: () => (this.panel.classList.contains("open") ? this.hide() : this.open()),
+      close: () => this.hide(),
+      send: () => this.sendFromInput(),
+      typed: () => this.typed(),
+      requestHuman: () => this.requestHuman(),
+    }));
+    this.typingOut = new TypingSignal((typing) => this.call("typing", { typing }));
+    this.typingIn = new TypingLine(T, this.typingLine);
     document.addEventListener("visibilitychange", () => this.markRead());
-    root.append(this.panel, this.launcher);
-    this.root = root;
+    if (store.isOpen()) this.open();
   }
 
   open() {
@@ -118,25 +61,13 @@ class KefuWidget {
 
   connect() {
     this.setStatus(T.connecting);
-    this.socket = io(SERVER + "/visitor", {
-      auth: (cb) => cb({ token: store.token() || undefined, locale: LANG,
-        page: { url: window.location.href, title: document.title } }),
-      transports: ["websocket", "polling"],
-    });
-    this.socket.on("session", (s) => this.onSession(s));
-    this.socket.on("message", (m) => this.onMessage(m));
-    this.socket.on("conversation", (c) => this.applyConversation(c));
-    this.socket.on("typing", (e) => this.showTyping(e));
-    this.socket.on("read", (e) => this.markReadByAgent(e.up_to));
-    this.socket.on("disconnect", () => this.setStatus(T.offline));
-    this.socket.on("connect_error", (err) => {
-      const code = err && err.data && err.data.code;
-      if (code === "invalid_token" || code === "unknown_visitor" || code === "token_expired") {
-        store.clearToken(); // the server refused this identity: start a fresh chat
-        this.socket.connect();
-      } else {
-        this.setStatus(T.offline);
-      }
+    this.socket = connectVisitor(SERVER, LANG, {
+      session: (s) => this.onSession(s),
+      message: (m) => this.onMessage(m),
+      conversation: (c) => this.applyConversation(c),
+      typing: (e) => this.typingIn.show(e),
+      read: (e) => this.markReadByAgent(e.up_to),
+      offline: () => this.setStatus(T.offline),
     });
   }
 
@@ -161,10 +92,12 @@ class KefuWidget {
     return m.sender === "visitor" && m.client_msg_id ? "c:" + m.client_msg_id : "i:" + m.id;
   }
 
+  /** Draw a message, replacing the pending copy of the same message if there is one. */
   addMessage(m) {
     const key = this.keyOf(m);
     const existing = this.rendered.get(key);
-    const node = this.messageNode(m);
+    const node = messageNode(T, m, (text, intent) => this.send(text, intent));
+    if (m.sender === "visitor" && typeof m.id === "number") setReceipt(T, node, m.id, this.readUpTo);
     if (existing) existing.replaceWith(node);
     else this.log.appendChild(node);
     this.rendered.set(key, node);
@@ -172,45 +105,15 @@ class KefuWidget {
     return node;
   }
 
-  messageNode(m) {
-    const node = el("div", "msg " + m.sender);
-    node.dataset.sender = m.sender;
-    if (typeof m.id === "number") node.dataset.id = m.id;
-    if (m.intent) node.dataset.intent = m.intent;
-    if (m.sender === "agent" && m.sender_name) node.appendChild(el("div", "who", m.sender_name));
-    node.appendChild(renderBody(m));
-    if (m.sender === "visitor" && typeof m.id === "number") this.setReceipt(node, m.id);
-    if (m.suggestions && m.suggestions.length) {
-      const chips = el("div", "chips");
-      chips.appendChild(el("div", "label", T.didYouMean));
-      for (const s of m.suggestions) {
-        const chip = el("button", "chip", s.title);
-        chip.type = "button";
-        chip.addEventListener("click", () => this.send(s.title, s.intent));
-        chips.appendChild(chip);
-      }
-      node.appendChild(chips);
-    } else if (m.quick_replies && m.quick_replies.length) {
-      const chips = el("div", "chips");
-      for (const q of m.quick_replies) {
-        const chip = el("button", "chip", q);
-        chip.type = "button";
-        chip.addEventListener("click", () => this.send(q));
-        chips.appendChild(chip);
-      }
-      node.appendChild(chips);
-    }
-    return node;
-  }
-
   sendFromInput() {
     const text = this.input.value.trim();
     if (!text) return;
     this.input.value = "";
-    this.stopTyping();
+    this.typingOut.stop();
     this.send(text);
   }
 
+  /** Queue a message in the outbox (it survives a reload) and try to deliver it. */
   send(text, intent) {
     const item = { client_msg_id: newClientMsgId(), text };
     if (intent) item.intent = intent;
@@ -224,18 +127,17 @@ class KefuWidget {
     if (!this.socket || !this.socket.connected) return; // flushed on the next session
     this.socket.timeout(ACK_TIMEOUT_MS).emit("message", item, (err, ack) => {
       if (err) return; // no ack: stays in the outbox and is resent after reconnecting
+      store.setOutbox(store.outbox().filter((o) => o.client_msg_id !== item.client_msg_id));
       if (ack && ack.ok) {
-        store.setOutbox(store.outbox().filter((o) => o.client_msg_id !== item.client_msg_id));
         this.addMessage(ack.message);
-      } else {
-        store.setOutbox(store.outbox().filter((o) => o.client_msg_id !== item.client_msg_id));
-        const failed = this.rendered.get("c:" + item.client_msg_id);
-        if (failed) {
-          failed.classList.remove("pending");
-          failed.classList.add("failed");
-          failed.title = (ack && ack.error && ack.error.message) || T.failed;
-          failed.addEventListener("click", () => { failed.remove(); this.send(item.text, item.intent); }, { once: true });
-        }
+        return;
+      }
+      const failed = this.rendered.get("c:" + item.client_msg_id);
+      if (failed) {
+        failed.classList.remove("pending");
+        failed.classList.add("failed");
+        failed.title = (ack && ack.error && ack.error.message) || T.failed;
+        failed.addEventListener("click", () => { failed.remove(); this.send(item.text, item.intent); }, { once: true });
       }
     });
   }
@@ -249,7 +151,7 @@ class KefuWidget {
   onMessage(m) {
     this.addMessage(m);
     if (m.sender === "agent") {
-      this.showTyping({ typing: false });
+      this.typingIn.show({ typing: false });
       this.markRead();
     }
   }
@@ -267,7 +169,7 @@ class KefuWidget {
     this.banner.textContent = waiting ? queueText(T, c.queue) : "";
     this.banner.classList.toggle("show", waiting);
     this.humanButton.hidden = c.state === "waiting" || c.state === "agent";
-    if (c.state !== "agent") this.showTyping({ typing: false });
+    if (c.state !== "agent") this.typingIn.show({ typing: false });
     if (c.offline && c.state === "waiting") {
       this.showExtra("leave:" + c.id, () => leaveMessageForm(T, c.offline.reason, (v) => this.leaveMessage(v)));
     }
@@ -286,12 +188,7 @@ class KefuWidget {
   }
 
   call(event, payload) {
-    return new Promise((resolve) => {
-      if (!this.socket || !this.socket.connected) { resolve({ ok: false, error: { message: T.offline } }); return; }
-      this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-        resolve(err ? { ok: false, error: { message: T.offline } } : ack || { ok: false, error: {} });
-      });
-    });
+    return request(this.socket, event, payload, T.offline);
   }
 
   async requestHuman() {
@@ -303,66 +200,32 @@ class KefuWidget {
   }
 
   async leaveMessage(values) {
-    const ack = await this.call("leave_message", values);
-    return ack.ok ? null : (ack.error && ack.error.message) || T.failed;
+    return this.problemOf(await this.call("leave_message", values));
   }
 
   async rate(rating) {
-    const ack = await this.call("rate", { rating });
+    return this.problemOf(await this.call("rate", { rating }));
+  }
+
+  /** The error text a form shows for a failed ack, or null when it worked. */
+  problemOf(ack) {
     return ack.ok ? null : (ack.error && ack.error.message) || T.failed;
   }
 
-  /** Let the agent see the visitor typing (throttled; only while a person may be there). */
+  /** Let the agent see the visitor typing (only while a person may be there). */
   typed() {
-    if (this.state !== "agent" && this.state !== "waiting") return;
-    const now = Date.now();
-    if (now - this.typingSentAt > TYPING_REPEAT_MS) {
-      this.typingSentAt = now;
-      this.call("typing", { typing: true });
-    }
-    clearTimeout(this.typingIdle);
-    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
-  }
-
-  stopTyping() {
-    clearTimeout(this.typingIdle);
-    if (!this.typingSentAt) return;
-    this.typingSentAt = 0;
-    this.call("typing", { typing: false });
-  }
-
-  showTyping(e) {
-    clearTimeout(this.typingShown);
-    const on = Boolean(e && e.typing);
-    this.typingLine.textContent = on ? fill(T.typing, { name: e.name || T.someone }) : "";
-    this.typingLine.classList.toggle("show", on);
-    if (on) this.typingShown = setTimeout(() => this.showTyping({ typing: false }), TYPING_SHOWN_MS);
-  }
-
-  /** "✓" once stored, "✓✓ Read" once the agent has read it; drawn by CSS, so it is not message text. */
-  setReceipt(node, id) {
-    const read = id <= this.readUpTo;
-    node.dataset.receipt = read ? "read" : "sent";
-    node.dataset.receiptLabel = read ? "✓✓ " + T.read : "✓";
-    node.title = read ? T.read : T.sent;
+    if (this.state === "agent" || this.state === "waiting") this.typingOut.typed();
   }
 
   markReadByAgent(upTo) {
     this.readUpTo = Math.max(this.readUpTo, upTo || 0);
-    for (const node of this.rendered.values()) {
-      const id = Number(node.dataset.id);
-      if (node.dataset.sender !== "visitor" || !id || id > this.readUpTo) continue;
-      if (node.dataset.receipt !== "read") this.setReceipt(node, id);
-    }
+    markReadUpTo(T, this.rendered.values(), this.readUpTo);
   }
 
   /** Tell the server the visitor saw the agent's messages, when the panel is really visible. */
   markRead() {
     if (!this.panel.classList.contains("open") || document.hidden || !this.socket || !this.socket.connected) return;
-    let latest = 0;
-    for (const node of this.rendered.values()) {
-      if (node.dataset.sender === "agent") latest = Math.max(latest, Number(node.dataset.id) || 0);
-    }
+    const latest = latestAgentMessageId(this.rendered.values());
     if (latest > this.readSent) {
       this.readSent = latest;
       this.call("read", { message_id: latest });

@@ -27,3 +27,35 @@ export function renderBody(message) {
   }
   return body;
 }
+
+/** A row of buttons, each sending its text (and intent, for a suggestion) through ``choose``. */
+function chipRow(items, label, choose) {
+  const chips = el("div", "chips");
+  if (label) chips.appendChild(el("div", "label", label));
+  for (const { title, intent } of items) {
+    const chip = el("button", "chip", title);
+    chip.type = "button";
+    chip.addEventListener("click", () => choose(title, intent));
+    chips.appendChild(chip);
+  }
+  return chips;
+}
+
+/**
+ * One message in the log: who wrote it, its body, and the suggestions ("Did you mean…")
+ * or quick replies under a bot answer; clicking one calls ``choose(text, intent)``.
+ */
+export function messageNode(T, m, choose) {
+  const node = el("div", "msg " + m.sender);
+  node.dataset.sender = m.sender;
+  if (typeof m.id === "number") node.dataset.id = m.id;
+  if (m.intent) node.dataset.intent = m.intent;
+  if (m.sender === "agent" && m.sender_name) node.appendChild(el("div", "who", m.sender_name));
+  node.appendChild(renderBody(m));
+  if (m.suggestions && m.suggestions.length) {
+    node.appendChild(chipRow(m.suggestions, T.didYouMean, choose));
+  } else if (m.quick_replies && m.quick_replies.length) {
+    node.appendChild(chipRow(m.quick_replies.map((q) => ({ title: q })), null, choose));
+  }
+  return node;
+}

@@ -1,0 +1,47 @@
+// The socket to the /visitor namespace (docs/protocol.md): who the visitor is, and
+// acknowledged requests that never hang when the server is unreachable.
+import { io } from "socket.io-client";
+import { store } from "./store.js";
+
+export const ACK_TIMEOUT_MS = 10000;
+
+// The server refused the stored identity: the widget drops it and starts a fresh chat.
+const REFUSED_IDENTITY = ["invalid_token", "unknown_visitor", "token_expired"];
+
+/**
+ * Connect to ``server``'s /visitor namespace with the stored token, and route its events
+ * to ``on``: session, message, conversation, typing, read, offline.
+ */
+export function connectVisitor(server, lang, on) {
+  const socket = io(server + "/visitor", {
+    auth: (cb) => cb({ token: store.token() || undefined, locale: lang,
+      page: { url: window.location.href, title: document.title } }),
+    transports: ["websocket", "polling"],
+  });
+  socket.on("session", on.session);
+  socket.on("message", on.message);
+  socket.on("conversation", on.conversation);
+  socket.on("typing", on.typing);
+  socket.on("read", on.read);
+  socket.on("disconnect", on.offline);
+  socket.on("connect_error", (err) => {
+    const code = err && err.data && err.data.code;
+    if (REFUSED_IDENTITY.includes(code)) {
+      store.clearToken();
+      socket.connect();
+    } else {
+      on.offline();
+    }
+  });
+  return socket;
+}
+
+/** Emit ``event`` and resolve to the server's ack, or to ``{ok: false}`` with ``offlineText``. */
+export function request(socket, event, payload, offlineText) {
+  return new Promise((resolve) => {
+    if (!socket || !socket.connected) { resolve({ ok: false, error: { message: offlineText } }); return; }
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+      resolve(err ? { ok: false, error: { message: offlineText } } : ack || { ok: false, error: {} });
+    });
+  });
+}
