@@ -1,7 +1,7 @@
 """The demo FAQ answers realistic questions it never saw, and lets off-topic ones go to a person."""
 
 
-def test_held_back_questions_get_the_right_intent_at_least_90_percent_of_the_time(
+def test_held_back_questions_get_the_right_intent_often_enough(
         demo_bot, heldout):
     questions = heldout["questions"]
     assert len(questions) >= 60
@@ -9,7 +9,7 @@ def test_held_back_questions_get_the_right_intent_at_least_90_percent_of_the_tim
              for q in questions for d in [demo_bot.decide(q["text"])]
              if d.intent != q["intent"]]
     accuracy = 1 - len(wrong) / len(questions)
-    assert accuracy >= 0.9, wrong
+    assert accuracy >= heldout["bars"]["accuracy"], wrong
 
 
 def test_held_back_questions_are_mostly_answered_outright_and_those_answers_are_right(
@@ -35,6 +35,6 @@ def test_off_topic_questions_escalate_and_are_never_answered(demo_bot, heldout):
     escalated = [t for t, d in decisions.items() if d.action == "escalate"]
     answered = [t for t, d in decisions.items() if d.action == "answer"]
     assert len(escalated) >= 0.85 * len(offtopic), sorted(set(offtopic) - set(escalated))
-    assert len(answered) <= 0.05 * len(offtopic), answered
+    assert len(answered) <= heldout["bars"]["offtopic_answered"] * len(offtopic), answered
     for text in escalated:
         assert decisions[text].reason == "low_confidence"
