@@ -45,11 +45,12 @@ def create_app(test_config=None, *, instance_path=None):
         manage_session=False,
     )
 
-    from kefu import models  # noqa: F401  (register the tables with SQLAlchemy)
+    from kefu import models, security  # noqa: F401  (models: register the tables)
     from kefu.services import bot_bridge, ratelimit
 
     bot_bridge.init_app(app)
     ratelimit.init_app(app)
+    security.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id):

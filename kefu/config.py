@@ -31,9 +31,15 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"  # redis://... when several processes run
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    SEARCH_RATE_LIMIT = "30 per minute"  # per user: each search scans the messages
     VISITOR_MESSAGE_RATE_LIMIT = "20 per 10 seconds"
     VISITOR_CONNECT_RATE_LIMIT = "30 per minute"
     AGENT_MESSAGE_RATE_LIMIT = "30 per 10 seconds"
+    VISITOR_TICKET_RATE_LIMIT = "5 per hour"  # leave_message, per visitor
+    VISITOR_TICKET_ADDRESS_RATE_LIMIT = "20 per hour"  # leave_message, per address
+    #: How many reverse proxies in front of kefu append to X-Forwarded-For; 0 trusts none,
+    #: so a client cannot pick the address its rate limits are counted under.
+    TRUSTED_PROXIES = 0
     PRESENCE_HEARTBEAT_SECONDS = 20  # how often a process refreshes its agents' sockets
     PRESENCE_TTL_SECONDS = 60  # a socket not refreshed for this long counts as gone
     INTENTS_DIR = str(PROJECT_ROOT / "intents")
@@ -44,8 +50,22 @@ class Defaults:
     MAX_CLIENT_MSG_ID_LENGTH = 64
     HISTORY_LIMIT = 200
     CORS_ALLOWED_ORIGINS = "*"  # the widget is embedded on other sites
+    #: Origins besides the server's own whose pages may open /agent (the cookie-authenticated
+    #: namespace), e.g. ["https://desk.example.com"] when the workspace is served elsewhere.
+    AGENT_ALLOWED_ORIGINS = []
+    MAX_CONTENT_LENGTH = 256 * 1024  # request bodies; the largest real one is a few KB
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # KEFU_SESSION_COOKIE_SECURE=true behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Scripts only from this server; styles may be inline (the widget injects its own);
+    #: no plugins, no <base>, and no framing of kefu's pages.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
     WTF_CSRF_TIME_LIMIT = None
 
 
@@ -64,6 +84,8 @@ def load_config(app, test_config=None):
         app.config["MODEL_DIR"] = str(instance / "model")
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise RuntimeError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    # The "remember me" cookie is as secret as the session cookie: Secure when it is.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(
             "SECRET_KEY is not set: run `kefu setup` (writes instance/config.py) "

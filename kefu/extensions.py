@@ -4,13 +4,14 @@ Keeping them in one module lets services, models and blueprints import them with
 importing the application (no circular imports).
 """
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from kefu.security import client_address
 
 
 class Base(DeclarativeBase):
@@ -21,5 +22,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_address)
 socketio = SocketIO()

@@ -193,6 +193,8 @@ class AgentConnection(db.Model):
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     process_id: Mapped[str] = mapped_column(String(64))
+    #: The browser login the socket rode in on, so logging out there cuts the socket.
+    login_id: Mapped[Optional[str]] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="online")
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

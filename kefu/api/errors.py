@@ -23,6 +23,12 @@ def csrf_error(error):
     return json_error(400, "csrf_failed", error.description)
 
 
+@bp.errorhandler(429)
+def too_many_requests(error):
+    """Flask-Limiter's refusal, in the API's words."""
+    return json_error(429, "rate_limited", "Too many requests; try again in a moment.")
+
+
 @bp.errorhandler(HTTPException)
 def http_error(error):
     """404, 405 and friends, as JSON."""

@@ -1,9 +1,10 @@
 """The API's views: read a request, call a service, answer JSON."""
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 
 from kefu.api import bp
 from kefu.auth.access import roles_required
+from kefu.extensions import limiter
 from kefu.services import canned, search, settings, tickets
 from kefu.services.errors import ServiceError
 
@@ -30,6 +31,8 @@ def _string(data, name, max_length):
 
 @bp.get("/conversations/search")
 @roles_required("agent")
+@limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"],
+               key_func=lambda: f"search:{current_user.id}")
 def search_conversations():
     """Past conversations whose messages contain ``q``."""
     return {"ok": True, "results": search.search_conversations(request.args.get("q", ""))}

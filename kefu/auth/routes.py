@@ -1,7 +1,8 @@
 """Login and logout; logins are rate-limited per address."""
+import secrets
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -35,6 +36,7 @@ def login():
             flash("This account is deactivated.", "error")
         else:
             login_user(user, remember=form.remember.data)
+            session["login_id"] = secrets.token_urlsafe(16)  # names this browser's sockets
             home = url_for("agent.workspace") if user.has_role("agent") else url_for("widget.demo_shop")
             return redirect(_safe_next(request.args.get("next")) or home)
     return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
@@ -43,6 +45,13 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session (POST with CSRF token, so no link can log someone out)."""
+    """End the session (POST with CSRF token, so no link can log someone out).
+
+    The desk sockets this browser opened are cut too: they were authenticated by the
+    cookie at connect time and would otherwise outlive it.
+    """
+    from kefu.realtime.agent import drop_login
+
+    drop_login(session.pop("login_id", None))
     logout_user()
     return redirect(url_for("auth.login"))

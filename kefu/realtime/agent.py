@@ -10,6 +10,7 @@ from kefu.concurrency import run_blocking
 from kefu.extensions import socketio
 from kefu.realtime import broadcast
 from kefu.realtime.common import acked, connection, refused, save_connection
+from kefu.security import same_origin_or_allowed
 from kefu.services import agents, cards, handoff, ratelimit
 from kefu.services.errors import ServiceError
 
@@ -43,6 +44,13 @@ def _drop(sid):
     socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
+def drop_login(login_id) -> None:
+    """Disconnect every ``/agent`` socket (in any process) opened under this browser login."""
+    if login_id:
+        for sid in run_blocking(agents.sockets_of_login, login_id):
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
 def _hello(user_id: int) -> dict:
     return {"me": agents.desk_user(user_id), "queue": cards.queue_cards(),
             "mine": cards.mine_cards(user_id), "agents": agents.agent_list()}
@@ -71,6 +79,10 @@ class AgentNamespace(Namespace):
     """Agents and admins, authenticated by their Flask-Login session cookie."""
 
     def on_connect(self, auth=None):
+        # The login cookie goes with any page's request: only our own pages may use it
+        # (no cross-site WebSocket hijacking).
+        if not same_origin_or_allowed(request.headers.get("Origin")):
+            raise refused("bad_origin", "Pages from this origin may not open the desk.")
         user_id = session.get("_user_id")
         if user_id is None:
             raise refused("unauthorized", "Log in as an agent first.")
@@ -78,7 +90,7 @@ class AgentNamespace(Namespace):
             me = run_blocking(agents.desk_user, user_id)
         except ServiceError as error:
             raise refused(error.code, error.message)
-        run_blocking(agents.connect, request.sid, me["id"])
+        run_blocking(agents.connect, request.sid, me["id"], session.get("login_id"))
         save_connection(NAMESPACE, {"user_id": me["id"]})
         join_room(broadcast.AGENTS_ROOM)
         join_room(broadcast.agent_room(me["id"]))

@@ -6,14 +6,11 @@ from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
 from kefu.realtime import broadcast
 from kefu.realtime.common import acked, connection, refused, save_connection, visitor_room
+from kefu.security import client_address
 from kefu.services import cards, conversations, ratelimit, routing, tickets, visitors
 from kefu.services.errors import ServiceError
 
 NAMESPACE = "/visitor"
-
-
-def _client_address():
-    return request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0]
 
 
 class VisitorNamespace(Namespace):
@@ -23,7 +20,7 @@ class VisitorNamespace(Namespace):
         if auth is not None and not isinstance(auth, dict):
             raise refused("invalid_auth", "auth must be an object.")
         auth = auth or {}
-        if not ratelimit.allow("VISITOR_CONNECT_RATE_LIMIT", "connect", _client_address()):
+        if not ratelimit.allow("VISITOR_CONNECT_RATE_LIMIT", "connect", client_address()):
             raise refused("rate_limited", "Too many connections; try again soon.")
         token = auth.get("token")
         if token is not None and not isinstance(token, str):
@@ -35,7 +32,8 @@ class VisitorNamespace(Namespace):
                                    request.headers.get("User-Agent"))
         except ServiceError as error:
             raise refused(error.code, error.message)
-        save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale})
+        save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
+                                    "address": client_address()})
         join_room(visitor_room(session["visitor_id"]))
         emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session})
         page = protocol.page(auth)
@@ -108,8 +106,14 @@ class VisitorNamespace(Namespace):
     @acked
     def on_leave_message(self, payload=None):
         name, email, text = protocol.leave_message(payload)
-        ticket = run_blocking(tickets.leave_message, connection(NAMESPACE)["visitor"],
-                              name, email, text)
+        visitor = connection(NAMESPACE)["visitor"]
+        # Per visitor and per address: a script that drops its token is a new visitor.
+        if not (ratelimit.allow("VISITOR_TICKET_RATE_LIMIT", "ticket", visitor) and
+                ratelimit.allow("VISITOR_TICKET_ADDRESS_RATE_LIMIT", "ticket-address",
+                                connection(NAMESPACE)["address"])):
+            raise ServiceError("rate_limited", "You have left many messages already; "
+                                               "please wait before leaving another.")
+        ticket = run_blocking(tickets.leave_message, visitor, name, email, text)
         broadcast.to_agents("ticket", {"ticket": ticket})
         return protocol.ok(ticket={"id": ticket["id"]})
 

@@ -38,12 +38,18 @@ def _fresh_after():
     return utcnow() - timedelta(seconds=current_app.config["PRESENCE_TTL_SECONDS"])
 
 
-def connect(sid: str, user_id: int) -> None:
-    """Record an open socket of ``user_id`` (online)."""
+def connect(sid: str, user_id: int, login_id: str | None = None) -> None:
+    """Record an open socket of ``user_id`` (online), made under browser login ``login_id``."""
     db.session.merge(AgentConnection(sid=sid, user_id=user_id, process_id=PROCESS_ID,
-                                     status="online", connected_at=utcnow(),
-                                     heartbeat_at=utcnow()))
+                                     login_id=login_id, status="online",
+                                     connected_at=utcnow(), heartbeat_at=utcnow()))
     db.session.commit()
+
+
+def sockets_of_login(login_id: str) -> list:
+    """The sids of every socket (in any process) opened under one browser login."""
+    return list(db.session.scalars(select(AgentConnection.sid)
+                                   .where(AgentConnection.login_id == login_id)))
 
 
 def disconnect(sid: str) -> None:

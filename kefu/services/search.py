@@ -1,5 +1,5 @@
 """Search in past conversations by the words in their messages."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, Message
@@ -21,15 +21,17 @@ def search_conversations(q: str, limit: int = MAX_RESULTS) -> list:
         raise ServiceError("empty_field", "Give some words to search for.")
     if len(q) > 200:
         raise ServiceError("field_too_long", "The search is longer than 200 characters.")
-    rows = db.session.execute(
-        select(Message.conversation_id, Message.id, Message.text)
+    # The database picks the newest ``limit`` conversations and their first match, so a
+    # common word costs one scan, never every matching message in memory.
+    firsts = db.session.execute(
+        select(Message.conversation_id, func.min(Message.id))
         .where(Message.text.ilike(_like_pattern(q), escape="\\"))
-        .order_by(Message.conversation_id.desc(), Message.id)).all()
-    matches = {}
-    for conversation_id, message_id, text in rows:
-        matches.setdefault(conversation_id, {"message_id": message_id, "text": text[:300]})
-        if len(matches) >= limit:
-            break
+        .group_by(Message.conversation_id)
+        .order_by(Message.conversation_id.desc()).limit(limit)).all()
+    texts = dict(db.session.execute(select(Message.id, Message.text).where(
+        Message.id.in_([message_id for _, message_id in firsts]))).all())
+    matches = {conversation_id: {"message_id": message_id, "text": texts[message_id][:300]}
+               for conversation_id, message_id in firsts}
     found = db.session.scalars(select(Conversation).where(
         Conversation.id.in_(list(matches)))).all()
     by_id = {c.id: c for c in found}

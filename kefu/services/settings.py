@@ -65,7 +65,7 @@ def _parse_hours(hours):
         days = {int(d) for d in hours.get("days", range(7))}
         start = time.fromisoformat(hours["start"])
         end = time.fromisoformat(hours["end"])
-    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError):
+    except (KeyError, TypeError, ValueError, OverflowError, ZoneInfoNotFoundError):
         raise ServiceError("invalid_business_hours",
                            'business_hours needs {"tz", "days", "start": "HH:MM", "end": "HH:MM"}.')
     if not days <= set(range(7)):

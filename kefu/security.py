@@ -1,0 +1,49 @@
+"""Edge-of-the-app security: response headers, the client's address, same-origin checks."""
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+
+
+def client_address() -> str:
+    """The address rate limits count under.
+
+    ``X-Forwarded-For`` is believed only as far as ``TRUSTED_PROXIES`` proxies appended
+    to it (the n-th entry from the right); otherwise any client could pick its address.
+    """
+    trusted = current_app.config["TRUSTED_PROXIES"]
+    if trusted:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")
+                if h.strip()]
+        if len(hops) >= trusted:
+            return hops[-trusted]
+    return request.remote_addr or "?"
+
+
+def same_origin_or_allowed(origin) -> bool:
+    """True when a request's ``Origin`` is this server or in ``AGENT_ALLOWED_ORIGINS``.
+
+    Requests without an Origin (non-browser clients) pass: they cannot carry a
+    victim's cookies.  The host is compared, not the scheme, so a TLS-terminating
+    proxy in front does not matter.
+    """
+    if not origin:
+        return True
+    if origin.rstrip("/") in {o.rstrip("/") for o in current_app.config["AGENT_ALLOWED_ORIGINS"]}:
+        return True
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def add_security_headers(response):
+    """No MIME sniffing and same-origin referrers everywhere; CSP and no framing on pages."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy",
+                                    current_app.config["CONTENT_SECURITY_POLICY"])
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def init_app(app):
+    """Send the security headers on every response."""
+    app.after_request(add_security_headers)
