@@ -138,5 +138,6 @@ def serve_command(host, port, no_setup):
         setup()
     app = current_app._get_current_object()
     click.echo(f"kefu on http://{host}:{port} ({socketio.async_mode})")
-    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
-                 allow_unsafe_werkzeug=True)
+    from kefu.serve import serve
+
+    serve(app, host, port, socketio.async_mode)
