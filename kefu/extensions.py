@@ -18,7 +18,9 @@ class Base(DeclarativeBase):
     """Declarative base shared by every model."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Services commit and then serialise what they wrote; each call has its own short-lived
+# session (kefu.concurrency), so reloading every attribute after a commit only costs queries.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
