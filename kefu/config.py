@@ -35,6 +35,9 @@ class Defaults:
     VISITOR_MESSAGE_RATE_LIMIT = "20 per 10 seconds"
     VISITOR_CONNECT_RATE_LIMIT = "30 per minute"
     AGENT_MESSAGE_RATE_LIMIT = "30 per 10 seconds"
+    # typing, read, request_human, rate: cheap, but each one is a database call
+    VISITOR_EVENT_RATE_LIMIT = "60 per 10 seconds"
+    AGENT_EVENT_RATE_LIMIT = "120 per 10 seconds"
     VISITOR_TICKET_RATE_LIMIT = "5 per hour"  # leave_message, per visitor
     VISITOR_TICKET_ADDRESS_RATE_LIMIT = "20 per hour"  # leave_message, per address
     #: How many reverse proxies in front of kefu append to X-Forwarded-For; 0 trusts none,

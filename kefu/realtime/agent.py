@@ -150,6 +150,7 @@ class AgentNamespace(Namespace):
     @desk_only
     def on_typing(self, me, payload=None):
         conversation_id, typing = protocol.agent_typing(payload)
+        ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
         target = run_blocking(handoff.typing_target, conversation_id, me["id"])
         broadcast.to_visitor(target["visitor"], "typing",
                              {"sender": "agent", "name": target["name"], "typing": typing})
@@ -158,6 +159,7 @@ class AgentNamespace(Namespace):
     @desk_only
     def on_read(self, me, payload=None):
         conversation_id, message_id = protocol.agent_read(payload)
+        ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
         result = run_blocking(handoff.mark_read, conversation_id, me["id"], message_id)
         broadcast.to_visitor(result["visitor"], "read",
                              {"reader": "agent", "up_to": result["up_to"]})

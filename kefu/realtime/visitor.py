@@ -63,6 +63,7 @@ class VisitorNamespace(Namespace):
     def on_request_human(self, payload=None):
         protocol.empty(payload, "request_human")
         visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
         result = run_blocking(routing.request_human, visitor)
         for message in result["messages"]:
             emit("message", message, to=visitor_room(visitor))
@@ -77,7 +78,9 @@ class VisitorNamespace(Namespace):
     @acked
     def on_typing(self, payload=None):
         typing = protocol.visitor_typing(payload)
-        target = run_blocking(visitors.typing_target, connection(NAMESPACE)["visitor"])
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        target = run_blocking(visitors.typing_target, visitor)
         if target is not None:
             broadcast.to_agents("typing", {"conversation_id": target["conversation_id"],
                                            "sender": "visitor", "typing": typing},
@@ -88,7 +91,9 @@ class VisitorNamespace(Namespace):
     @acked
     def on_read(self, payload=None):
         message_id = protocol.visitor_read(payload)
-        result = run_blocking(visitors.mark_read, connection(NAMESPACE)["visitor"], message_id)
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        result = run_blocking(visitors.mark_read, visitor, message_id)
         broadcast.to_agents("read", {"conversation_id": result["conversation_id"],
                                      "reader": "visitor", "up_to": result["up_to"]},
                             broadcast.watchers(result["conversation_id"], result["agent_id"]))
@@ -98,6 +103,7 @@ class VisitorNamespace(Namespace):
     def on_rate(self, payload=None):
         rating, comment = protocol.rating(payload)
         visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
         result = run_blocking(visitors.rate, visitor, rating, comment)
         emit("conversation", result["view"], to=visitor_room(visitor))
         broadcast.to_agents("conversation", result["conversation"])

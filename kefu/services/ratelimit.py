@@ -27,3 +27,11 @@ def allow(setting: str, *identity: str) -> bool:
     """True when one more event under the limit named by config ``setting`` is allowed."""
     app = current_app
     return app.extensions["kefu_event_limiter"].hit(app.config[setting], setting, *identity)
+
+
+def require(setting: str, *identity: str) -> None:
+    """Raise ``rate_limited`` when one more event under ``setting`` is over the limit."""
+    from kefu.services.errors import ServiceError
+
+    if not allow(setting, *identity):
+        raise ServiceError("rate_limited", "Too many events in a short time; slow down.")

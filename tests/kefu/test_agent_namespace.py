@@ -252,3 +252,23 @@ def test_agent_message_floods_are_rate_limited(app_factory):
             for i in range(4)]
     assert [a["ok"] for a in acks] == [True, True, True, False]
     assert acks[-1]["error"]["code"] == "rate_limited"
+
+
+def test_agent_typing_floods_are_rate_limited(app_factory):
+    from kefu.extensions import socketio
+    from tests.helpers import login, make_user
+
+    app = app_factory(AGENT_EVENT_RATE_LIMIT="3 per minute")
+    user_id, email, password = make_user(app, role="admin")
+    http = app.test_client()
+    login(http, email, password)
+    vis = socketio.test_client(app, namespace="/visitor", auth={"locale": "en"})
+    conversation_id = vis.emit("request_human", {}, namespace="/visitor",
+                               callback=True)["conversation"]["id"]
+    sio = socketio.test_client(app, namespace="/agent", flask_test_client=http)
+    sio.emit("claim", {"conversation_id": conversation_id}, namespace="/agent", callback=True)
+    acks = [sio.emit("typing", {"conversation_id": conversation_id, "typing": True},
+                     namespace="/agent", callback=True) for _ in range(4)]
+    assert [a["ok"] for a in acks] == [True, True, True, False]
+    assert acks[-1]["error"]["code"] == "rate_limited"
+    assert sio.is_connected("/agent")

@@ -222,3 +222,19 @@ def test_visitor_strings_reach_agents_verbatim_for_escaping_at_display(visitor, 
     agent = desk()
     tickets = agent.http.get("/api/v1/tickets").get_json()["tickets"]
     assert tickets[0]["name"] == EVIL and tickets[0]["text"] == EVIL
+
+
+@pytest.mark.parametrize("event, payload", [
+    ("typing", {"typing": True}),
+    ("read", {"message_id": 1}),
+    ("request_human", {}),
+])
+def test_cheap_visitor_events_are_rate_limited_too(app_factory, event, payload):
+    from kefu.extensions import socketio
+
+    app = app_factory(VISITOR_EVENT_RATE_LIMIT="3 per minute")
+    sio = socketio.test_client(app, namespace="/visitor", auth={"locale": "en"})
+    acks = [sio.emit(event, payload, namespace="/visitor", callback=True) for _ in range(4)]
+    assert acks[3] == {"ok": False, "error": {"code": "rate_limited",
+                                              "message": acks[3]["error"]["message"]}}
+    assert sio.is_connected("/visitor")
