@@ -234,11 +234,11 @@ def test_a_bot_conversation_cannot_be_claimed(desk, visitor):
         "invalid_state"
 
 
-def test_agent_message_floods_are_rate_limited(app_factory):
+def admin_with_a_claimed_chat(app):
+    """An admin's /agent test client that has claimed a visitor's chat: (sio, conversation_id)."""
     from kefu.extensions import socketio
     from tests.helpers import login, make_user
 
-    app = app_factory(AGENT_MESSAGE_RATE_LIMIT="3 per minute")
     user_id, email, password = make_user(app, role="admin")
     http = app.test_client()
     login(http, email, password)
@@ -247,6 +247,12 @@ def test_agent_message_floods_are_rate_limited(app_factory):
                                callback=True)["conversation"]["id"]
     sio = socketio.test_client(app, namespace="/agent", flask_test_client=http)
     sio.emit("claim", {"conversation_id": conversation_id}, namespace="/agent", callback=True)
+    return sio, conversation_id
+
+
+def test_agent_message_floods_are_rate_limited(app_factory):
+    sio, conversation_id = admin_with_a_claimed_chat(
+        app_factory(AGENT_MESSAGE_RATE_LIMIT="3 per minute"))
     acks = [sio.emit("message", {"conversation_id": conversation_id, "client_msg_id": f"f{i}",
                                  "text": "spam"}, namespace="/agent", callback=True)
             for i in range(4)]
@@ -255,18 +261,8 @@ def test_agent_message_floods_are_rate_limited(app_factory):
 
 
 def test_agent_typing_floods_are_rate_limited(app_factory):
-    from kefu.extensions import socketio
-    from tests.helpers import login, make_user
-
-    app = app_factory(AGENT_EVENT_RATE_LIMIT="3 per minute")
-    user_id, email, password = make_user(app, role="admin")
-    http = app.test_client()
-    login(http, email, password)
-    vis = socketio.test_client(app, namespace="/visitor", auth={"locale": "en"})
-    conversation_id = vis.emit("request_human", {}, namespace="/visitor",
-                               callback=True)["conversation"]["id"]
-    sio = socketio.test_client(app, namespace="/agent", flask_test_client=http)
-    sio.emit("claim", {"conversation_id": conversation_id}, namespace="/agent", callback=True)
+    sio, conversation_id = admin_with_a_claimed_chat(
+        app_factory(AGENT_EVENT_RATE_LIMIT="3 per minute"))
     acks = [sio.emit("typing", {"conversation_id": conversation_id, "typing": True},
                      namespace="/agent", callback=True) for _ in range(4)]
     assert [a["ok"] for a in acks] == [True, True, True, False]
