@@ -1,8 +1,26 @@
 """What a visitor and an agent do on screen, shared by the browser tests."""
 import itertools
 import re
+import time
 
 _ids = itertools.count(1)
+
+
+def wait_until(page, expression, timeout=30.0):
+    """Poll a JavaScript expression until it is truthy; returns its value.
+
+    Not ``page.wait_for_function``: its polling evaluates the string with eval inside
+    the page, which kefu's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    ``page.evaluate`` goes through the DevTools protocol and is not subject to the CSP.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
 
 
 def new_agent(live_server, name="小王", role="agent"):
@@ -24,7 +42,7 @@ def open_workspace(page, url, email, password):
     log_in(page, url, email, password)
     page.wait_for_url(re.compile(r".*/agent/$"))
     page.locator("[data-role=conn]:not(.bad)").wait_for()
-    page.wait_for_function("window.__kefuWorkspace && window.__kefuWorkspace.seenWaiting !== null")
+    wait_until(page, "window.__kefuWorkspace && window.__kefuWorkspace.seenWaiting !== null")
 
 
 def open_widget(page, url):
@@ -44,8 +62,7 @@ def visitor_says(page, text):
 
 def conversation_id(page):
     """The id of the visitor's open conversation, as the widget knows it."""
-    page.wait_for_function("window.__kefuWidget && window.__kefuWidget.conversationId")
-    return page.evaluate("window.__kefuWidget.conversationId")
+    return wait_until(page, "window.__kefuWidget && window.__kefuWidget.conversationId")
 
 
 def queue_card(page, conversation):
@@ -63,7 +80,7 @@ def agent_says(page, text):
 
 def ask_for_a_person(page):
     """Tap "talk to a person" unless the bot has handed off already; wait for the queue."""
-    page.wait_for_function("window.__kefuWidget.state !== undefined")
+    wait_until(page, "window.__kefuWidget.state !== undefined")
     if page.evaluate("window.__kefuWidget.state") == "bot":
         page.locator("[data-kefu=human]").click()
-    page.wait_for_function("window.__kefuWidget.state === 'waiting'")
+    wait_until(page, "window.__kefuWidget.state === 'waiting'")
