@@ -27,8 +27,10 @@ from bot.decision import (
     decide_action, threshold_curve,
 )
 from bot.intents import load_intents
+from bot.intent_types import in_language
 from bot.persistence import (
-    FORMAT_VERSION, StaleModelError, load_model, negatives_fingerprint, save_model,
+    FORMAT_VERSION, NEGATIVES_FILE, StaleModelError, load_model, negatives_fingerprint,
+    save_model,
 )
 from bot.text import LANGUAGES, detect_language
 
@@ -40,7 +42,6 @@ __all__ = ["FaqBot", "train", "load", "load_or_train", "load_negatives", "fit_bo
 OFFTOPIC_SHARE = 0.2
 #: Label of the built-in off-topic sentences in the classifier (not a valid intent id).
 OFFTOPIC_LABEL = "~offtopic"
-NEGATIVES_FILE = Path(__file__).with_name("data") / "oos.txt"
 LOCK_FILE = ".train.lock"
 
 PROMPTS = {
@@ -152,9 +153,9 @@ class FaqBot:
         return self._answer(intent, 1.0, language)
 
     def _answer(self, intent, confidence, language, variant=0):
-        links = tuple({"title": _in_language(link.title, language) or link.url, "url": link.url}
+        links = tuple({"title": in_language(link.title, language) or link.url, "url": link.url}
                       for link in intent.links)
-        quick = tuple(_in_language(intent.quick_replies, language) or ())
+        quick = tuple(in_language(intent.quick_replies, language) or ())
         return Decision("answer", intent.id, confidence, language,
                         intent.answer(language, variant), quick_replies=quick, links=links)
 
@@ -187,13 +188,6 @@ class FaqBot:
         if unknown:
             raise StaleModelError(f"model knows intents the files do not: {sorted(unknown)}")
         return cls(classifier, confidence, thresholds, intents, metadata)
-
-
-def _in_language(texts, lang):
-    for candidate in (lang, *LANGUAGES, *texts):
-        if texts.get(candidate):
-            return texts[candidate]
-    return None
 
 
 def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBot:

@@ -25,7 +25,7 @@ def check_duplicate_ids(entries):
             first[intent.id] = intent
 
 
-def check_duplicate_examples(entries):
+def check_duplicate_examples(entries, *, near_duplicates=True):
     """Error on the same normalised example under two intents; warn on near-duplicates."""
     seen = {}  # normalised example -> (entry index, line, raw)
     distinct = []  # (entry index, line, raw, normalised), first occurrence of each
@@ -45,6 +45,8 @@ def check_duplicate_examples(entries):
             else:
                 message = f'duplicate example "{raw}" (also under {other.id} at {other.source}:{other_line})'
                 yield Problem(intent.source, line, message)
+    if not near_duplicates:
+        return
     texts, owners = [key for *_, key in distinct], [index for index, *_ in distinct]
     for a, b in near_duplicate_pairs(texts, owners):
         (index_a, line_a, raw_a, _), (index_b, line_b, raw_b, _) = distinct[a], distinct[b]

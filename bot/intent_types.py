@@ -66,15 +66,16 @@ class Intent:
         but a visitor may still write in a language the intent does not cover;
         a reply in the other language beats no reply.
         """
-        variants = _in_language(self.answers, lang)
+        variants = in_language(self.answers, lang)
         return variants[index % len(variants)] if variants else ""
 
     def title_for(self, lang: str) -> str:
         """Return the title in `lang`, falling back to another language."""
-        return _in_language(self.title, lang) or self.id
+        return in_language(self.title, lang) or self.id
 
 
-def _in_language(texts, lang):
+def in_language(texts, lang):
+    """The text for ``lang`` in a per-language mapping, else the first other one there is."""
     for candidate in (lang, *LANGUAGES, *texts):
         if texts.get(candidate):
             return texts[candidate]

@@ -43,13 +43,14 @@ def load_intents(path) -> IntentSet:
         If validation finds any error; a model trained on a broken FAQ would
         silently answer wrong, so there is no lenient mode.
     """
-    report = validate_intents(path)
+    # Near-duplicate warnings are for editors (`bot validate`); loading only needs errors.
+    report = validate_intents(path, near_duplicates=False)
     if not report.ok:
         raise IntentFileError(report.problems)
     return report.intents
 
 
-def validate_intents(path) -> ValidationReport:
+def validate_intents(path, *, near_duplicates=True) -> ValidationReport:
     """Check the intent files under `path` and collect every problem with its file and line.
 
     Never raises on bad content (bad YAML, wrong structure, missing
@@ -60,6 +61,8 @@ def validate_intents(path) -> ValidationReport:
     path : str or os.PathLike
         Directory searched recursively for ``*.yaml`` and ``*.yml`` files;
         file names in problems are this path joined with the file's name.
+    near_duplicates : bool, default True
+        Also search for nearly identical examples across intents (warnings only).
 
     Returns
     -------
@@ -78,7 +81,7 @@ def validate_intents(path) -> ValidationReport:
     if not files:
         problems.append(Problem(str(path), 0, "no .yaml or .yml files found"))
     problems += check_duplicate_ids(entries)
-    problems += check_duplicate_examples(entries)
+    problems += check_duplicate_examples(entries, near_duplicates=near_duplicates)
     intents, seen = [], set()
     for entry in entries:
         if entry.intent.id not in seen:
