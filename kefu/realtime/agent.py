@@ -9,7 +9,7 @@ from kefu import protocol
 from kefu.concurrency import run_blocking
 from kefu.extensions import socketio
 from kefu.realtime import broadcast
-from kefu.realtime.common import acked, connection, refused, save_connection
+from kefu.realtime.common import acked, connection, logged, refused, refusing, save_connection
 from kefu.security import same_origin_or_allowed
 from kefu.services import agents, cards, handoff, ratelimit
 from kefu.services.errors import ServiceError
@@ -78,6 +78,7 @@ def _start_heartbeat():
 class AgentNamespace(Namespace):
     """Agents and admins, authenticated by their Flask-Login session cookie."""
 
+    @refusing
     def on_connect(self, auth=None):
         # The login cookie goes with any page's request: only our own pages may use it
         # (no cross-site WebSocket hijacking).
@@ -86,10 +87,7 @@ class AgentNamespace(Namespace):
         user_id = session.get("_user_id")
         if user_id is None:
             raise refused("unauthorized", "Log in as an agent first.")
-        try:
-            me = run_blocking(agents.desk_user, user_id)
-        except ServiceError as error:
-            raise refused(error.code, error.message)
+        me = run_blocking(agents.desk_user, user_id)
         run_blocking(agents.connect, request.sid, me["id"], session.get("login_id"))
         save_connection(NAMESPACE, {"user_id": me["id"]})
         join_room(broadcast.AGENTS_ROOM)
@@ -100,6 +98,7 @@ class AgentNamespace(Namespace):
         broadcast.agents_changed()
         broadcast.queue_moved()
 
+    @logged
     def on_disconnect(self, reason=None):
         run_blocking(agents.disconnect, request.sid)
         if connection(NAMESPACE).get("user_id") is not None:

@@ -5,7 +5,6 @@ import logging
 from flask import request
 from flask_socketio import ConnectionRefusedError
 
-from kefu.extensions import socketio
 from kefu.protocol import fail
 from kefu.services.errors import ServiceError
 
@@ -49,6 +48,41 @@ def connection(namespace: str) -> dict:
 def visitor_room(public_id: str) -> str:
     """Every socket of one visitor (several tabs) joins this room."""
     return f"visitor:{public_id}"
+
+
+def refusing(handler):
+    """For ``on_connect``: any failure refuses the connection with a ``{code, message}``.
+
+    A ServiceError keeps its code; anything else is logged and becomes
+    ``internal_error``, so a client never waits on a connect that silently died.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(self, *args):
+        try:
+            return handler(self, *args)
+        except ConnectionRefusedError:
+            raise
+        except ServiceError as error:
+            raise refused(error.code, error.message)
+        except Exception:
+            log.exception("%s failed", handler.__qualname__)
+            raise refused("internal_error", "The server could not open this connection.")
+
+    return wrapper
+
+
+def logged(handler):
+    """For ``on_disconnect``: log a failure instead of raising into the server loop."""
+
+    @functools.wraps(handler)
+    def wrapper(self, *args):
+        try:
+            return handler(self, *args)
+        except Exception:
+            log.exception("%s failed", handler.__qualname__)
+
+    return wrapper
 
 
 def refused(code: str, message: str) -> ConnectionRefusedError:

@@ -1,11 +1,13 @@
 """The public ``/visitor`` namespace used by the chat widget (docs/protocol.md)."""
-from flask import current_app, request
+from flask import request
 from flask_socketio import Namespace, emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
 from kefu.realtime import broadcast
-from kefu.realtime.common import acked, connection, refused, save_connection, visitor_room
+from kefu.realtime.common import (
+    acked, connection, refused, refusing, save_connection, visitor_room,
+)
 from kefu.security import client_address
 from kefu.services import cards, conversations, ratelimit, routing, tickets, visitors
 from kefu.services.errors import ServiceError
@@ -16,6 +18,7 @@ NAMESPACE = "/visitor"
 class VisitorNamespace(Namespace):
     """Visitors connect with an optional token, send messages and get answers."""
 
+    @refusing
     def on_connect(self, auth=None):
         if auth is not None and not isinstance(auth, dict):
             raise refused("invalid_auth", "auth must be an object.")
@@ -27,11 +30,8 @@ class VisitorNamespace(Namespace):
             raise refused("invalid_token", "The visitor token must be a string.")
         locale = i18n.pick_language(
             auth.get("locale"), i18n.language_from_accept(request.headers.get("Accept-Language")))
-        try:
-            session = run_blocking(conversations.open_visitor_session, token or None, locale,
-                                   request.headers.get("User-Agent"))
-        except ServiceError as error:
-            raise refused(error.code, error.message)
+        session = run_blocking(conversations.open_visitor_session, token or None, locale,
+                               request.headers.get("User-Agent"))
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
         join_room(visitor_room(session["visitor_id"]))

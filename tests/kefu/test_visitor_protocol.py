@@ -186,3 +186,15 @@ def test_conversation_is_created_with_the_first_message(app, visitor):
     send(sio, "hi")
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Conversation.id))) == 1
+
+
+def test_a_server_failure_at_connect_refuses_the_connection_instead_of_raising(app, visitor):
+    with app.app_context():
+        db.session.execute(db.text("DROP TABLE conversation_events"))
+        db.session.execute(db.text("DROP TABLE messages"))
+        db.session.execute(db.text("DROP TABLE tickets"))
+        db.session.execute(db.text("DROP TABLE conversations"))
+        db.session.execute(db.text("DROP TABLE visitors"))
+        db.session.commit()
+    sio = visitor()
+    assert not sio.is_connected("/visitor")
