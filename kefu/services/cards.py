@@ -6,7 +6,7 @@ to every agent each time it moves.
 from sqlalchemy import func, select
 
 from kefu.extensions import db
-from kefu.models import Conversation, ConversationEvent, Message, utcnow
+from kefu.models import Conversation, ConversationEvent, Message, User, Visitor, utcnow
 from kefu.services.conversations import serialize_message
 
 
@@ -31,6 +31,7 @@ def cards(conversations: list) -> list:
         .where(Message.conversation_id.in_(ids), Message.sender == "visitor",
                Message.id > func.coalesce(Conversation.agent_read_up_to, 0))
         .group_by(Message.conversation_id)).all())
+    people = _load_people(conversations, last.values())
     now = utcnow()
     result = []
     for c in conversations:
@@ -52,7 +53,24 @@ def cards(conversations: list) -> list:
             "unread": unread.get(c.id, 0),
             "waiting_seconds": int(waiting) if waiting is not None else None,
         })
+    del people  # held until here: the identity map keeps objects only while referenced
     return result
+
+
+def _load_people(conversations, messages) -> list:
+    """Load the visitors and users the cards name in two queries.
+
+    The cards then read ``c.visitor``, ``c.assigned_agent`` and ``m.sender_user`` from
+    the session's identity map instead of one lazy SELECT per conversation.  The map
+    holds objects weakly, so the caller keeps the returned list while it builds cards.
+    """
+    visitor_ids = {c.visitor_id for c in conversations}
+    user_ids = {c.assigned_agent_id for c in conversations} | {m.sender_user_id for m in messages}
+    user_ids.discard(None)
+    people = list(db.session.scalars(select(Visitor).where(Visitor.id.in_(visitor_ids))))
+    if user_ids:
+        people += db.session.scalars(select(User).where(User.id.in_(user_ids)))
+    return people
 
 
 def card(conversation: Conversation) -> dict:

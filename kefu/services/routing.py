@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kefu import i18n
 from kefu.extensions import db
-from kefu.models import Conversation, ConversationEvent, Message, utcnow
+from kefu.models import Conversation, ConversationEvent, Message, Visitor, utcnow
 from kefu.services import agents, conversations, settings
 from kefu.services.errors import ServiceError
 
@@ -85,9 +85,12 @@ def visitor_view(conversation: Conversation, info: QueueInfo | None = None) -> d
 def waiting_visitor_views() -> list:
     """``(visitor public id, view)`` for every waiting conversation: the queue moved."""
     info = QueueInfo()
-    waiting = db.session.scalars(select(Conversation).where(
-        Conversation.id.in_(info.order))).all() if info.order else []
-    return [(c.visitor.public_id, visitor_view(c, info)) for c in waiting]
+    if not info.order:
+        return []
+    rows = db.session.execute(  # the visitor's public id in the same query, not one per chat
+        select(Conversation, Visitor.public_id).join(Visitor, Visitor.id == Conversation.visitor_id)
+        .where(Conversation.id.in_(info.order))).all()
+    return [(public_id, visitor_view(c, info)) for c, public_id in rows]
 
 
 def escalate(conversation: Conversation, reason: str, lang: str, *, reply_to=None,
