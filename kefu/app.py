@@ -35,7 +35,6 @@ def create_app(test_config=None, *, instance_path=None):
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     socketio.init_app(
         app,

@@ -10,7 +10,7 @@ patched.  gevent's thread pool copes with ``patch_all()``, so gevent is patched 
 """
 import warnings
 
-MODES = ("eventlet", "gevent", "threading")
+from kefu.config import ASYNC_MODES  # stdlib imports only: safe before patching
 
 
 def patch(mode: str) -> None:
@@ -26,4 +26,4 @@ def patch(mode: str) -> None:
 
         monkey.patch_all()
     elif mode != "threading":
-        raise SystemExit(f"unknown async mode {mode!r}: use {', '.join(MODES)}")
+        raise SystemExit(f"unknown async mode {mode!r}: use {', '.join(ASYNC_MODES)}")

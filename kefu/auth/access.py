@@ -22,11 +22,6 @@ def may_write(user, conversation) -> bool:
     return user.role == "admin" or conversation.assigned_agent_id == user.id
 
 
-def is_admin(user) -> bool:
-    """An active admin."""
-    return user is not None and bool(user.active) and user.role == "admin"
-
-
 def json_error(status: int, code: str, message: str):
     """The REST error shape: ``{"ok": false, "error": {code, message}}``."""
     response = jsonify({"ok": False, "error": {"code": code, "message": message}})
