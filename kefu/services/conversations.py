@@ -112,6 +112,20 @@ def _replies_to(conversation_id: int, client_msg_id: str) -> list:
     return [serialize_message(m) for m in rows]
 
 
+def message_by_client_id(conversation_id: int, client_msg_id: str):
+    """The message a client already sent with this id in this conversation, or None."""
+    return db.session.scalars(select(Message).where(
+        Message.conversation_id == conversation_id,
+        Message.client_msg_id == client_msg_id)).first()
+
+
+def _duplicate(existing: Message) -> dict:
+    """A resent visitor message: what was stored the first time, answered once."""
+    return {"message": serialize_message(existing), "duplicate": True,
+            "replies": _replies_to(existing.conversation_id, existing.client_msg_id),
+            "conversation": conversation_summary(existing.conversation)}
+
+
 def post_visitor_message(public_id: str, client_msg_id: str, text: str,
                          intent: str | None = None) -> dict:
     """Store a visitor message (once per client_msg_id), then let the bot answer.
@@ -122,14 +136,9 @@ def post_visitor_message(public_id: str, client_msg_id: str, text: str,
     visitor = _visitor(public_id)
     conversation = open_conversation_of(visitor)
     if conversation is not None:
-        existing = db.session.scalars(
-            select(Message).where(Message.conversation_id == conversation.id,
-                                  Message.client_msg_id == client_msg_id)
-        ).first()
+        existing = message_by_client_id(conversation.id, client_msg_id)
         if existing is not None:
-            return {"message": serialize_message(existing), "duplicate": True,
-                    "replies": _replies_to(conversation.id, client_msg_id),
-                    "conversation": conversation_summary(conversation)}
+            return _duplicate(existing)
     else:
         conversation = Conversation(visitor=visitor, state="bot")
         db.session.add(conversation)
@@ -143,13 +152,7 @@ def post_visitor_message(public_id: str, client_msg_id: str, text: str,
         db.session.commit()
     except IntegrityError:  # the same client_msg_id raced in from another tab
         db.session.rollback()
-        existing = db.session.scalars(
-            select(Message).where(Message.conversation_id == conversation.id,
-                                  Message.client_msg_id == client_msg_id)
-        ).one()
-        return {"message": serialize_message(existing), "duplicate": True,
-                "replies": _replies_to(conversation.id, client_msg_id),
-                "conversation": conversation_summary(existing.conversation)}
+        return _duplicate(message_by_client_id(conversation.id, client_msg_id))
     stored = serialize_message(message)
     replies = []
     if conversation.state == "bot":

@@ -44,15 +44,18 @@ def _system(conversation: Conversation, kind: str, **params) -> Message:
     return message
 
 
-def _outcome(conversation: Conversation, *, messages=(), notes=(), queue_changed=False,
-             **extra) -> dict:
-    """What a handler needs to tell the visitor, the agents and the queue."""
+def _whom(conversation: Conversation) -> dict:
+    """The agents' card and the visitor to tell: enough for a message or a read marker."""
     return {"conversation": cards.card(conversation),
-            "visitor": conversation.visitor.public_id,
+            "visitor": conversation.visitor.public_id}
+
+
+def _outcome(conversation: Conversation, *, messages=(), notes=(), **extra) -> dict:
+    """What a state change must tell the visitor and the agents (``broadcast.outcome``)."""
+    return {**_whom(conversation),
             "view": routing.visitor_view(conversation),
             "messages": [conversations.serialize_message(m) for m in messages],
-            "notes": [conversations.serialize_message(m) for m in notes],
-            "queue_changed": queue_changed, **extra}
+            "notes": [conversations.serialize_message(m) for m in notes], **extra}
 
 
 def open_conversation(conversation_id: int, user_id: int) -> dict:
@@ -92,7 +95,7 @@ def claim(conversation_id: int, user_id: int, *, auto: bool = False) -> dict:
                           data={"waited_seconds": waited})
     joined = _system(conversation, "agent_joined", name=me["name"])
     db.session.commit()
-    return _outcome(conversation, messages=[joined], queue_changed=True, agent_id=me["id"])
+    return _outcome(conversation, messages=[joined], agent_id=me["id"])
 
 
 def post_message(conversation_id: int, user_id: int, client_msg_id: str, text: str, *,
@@ -104,11 +107,9 @@ def post_message(conversation_id: int, user_id: int, client_msg_id: str, text: s
     """
     states = ("bot", "waiting", "agent", "closed") if note else ("waiting", "agent")
     user, conversation = _writable(conversation_id, user_id, states)
-    existing = db.session.scalars(select(Message).where(
-        Message.conversation_id == conversation.id,
-        Message.client_msg_id == client_msg_id)).first()
+    existing = conversations.message_by_client_id(conversation.id, client_msg_id)
     if existing is not None:
-        return {**_outcome(conversation), "message": conversations.serialize_message(existing),
+        return {**_whom(conversation), "message": conversations.serialize_message(existing),
                 "duplicate": True}
     message = Message(conversation=conversation, sender="note" if note else "agent",
                       sender_user_id=user.id, text=text, client_msg_id=client_msg_id)
@@ -119,12 +120,10 @@ def post_message(conversation_id: int, user_id: int, client_msg_id: str, text: s
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        existing = db.session.scalars(select(Message).where(
-            Message.conversation_id == conversation_id,
-            Message.client_msg_id == client_msg_id)).one()
-        return {**_outcome(existing.conversation),
+        existing = conversations.message_by_client_id(conversation_id, client_msg_id)
+        return {**_whom(existing.conversation),
                 "message": conversations.serialize_message(existing), "duplicate": True}
-    return {**_outcome(conversation), "message": conversations.serialize_message(message),
+    return {**_whom(conversation), "message": conversations.serialize_message(message),
             "duplicate": False}
 
 
@@ -142,7 +141,7 @@ def mark_read(conversation_id: int, user_id: int, message_id: int) -> dict:
         raise ServiceError("not_found", "That message is not in this conversation.")
     conversation.agent_read_up_to = max(conversation.agent_read_up_to or 0, message_id)
     db.session.commit()
-    return {**_outcome(conversation), "up_to": conversation.agent_read_up_to}
+    return {**_whom(conversation), "up_to": conversation.agent_read_up_to}
 
 
 def transfer(conversation_id: int, user_id: int, to_agent_id: int, note: str | None) -> dict:
@@ -178,8 +177,7 @@ def release(conversation_id: int, user_id: int) -> dict:
                           actor_user_id=user.id)
     back = _system(conversation, "released")
     db.session.commit()
-    return _outcome(conversation, messages=[back], queue_changed=True,
-                    from_agent_id=previous_agent)
+    return _outcome(conversation, messages=[back], from_agent_id=previous_agent)
 
 
 def close(conversation_id: int, user_id: int) -> dict:
@@ -192,5 +190,4 @@ def close(conversation_id: int, user_id: int) -> dict:
                           actor_user_id=user.id)
     bye = _system(conversation, "closed")
     db.session.commit()
-    return _outcome(conversation, messages=[bye], queue_changed=previous == "waiting",
-                    from_agent_id=conversation.assigned_agent_id)
+    return _outcome(conversation, messages=[bye], from_agent_id=conversation.assigned_agent_id)
