@@ -20,13 +20,6 @@ async function call(method, path, body) {
   return data;
 }
 
-/** The list inside a response, whether it is the body itself or under ``key``. */
-export function listOf(data, ...keys) {
-  if (Array.isArray(data)) return data;
-  for (const key of keys) if (data && Array.isArray(data[key])) return data[key];
-  return [];
-}
-
 export const api = {
   get: (path) => call("GET", path),
   post: (path, body) => call("POST", path, body),

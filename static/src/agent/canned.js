@@ -2,7 +2,7 @@
 // composer; admins edit them on their page.  Variables such as {visitor_name} are
 // filled in by the server only (``rendered`` with ``?conversation_id=``), never here.
 import { el } from "../widget/render.js";
-import { api, listOf } from "./api.js";
+import { api } from "./api.js";
 import { t } from "./i18n.js";
 
 export class Canned {
@@ -17,7 +17,7 @@ export class Canned {
     const seq = ++this.loads;
     const query = conversationId ? "?conversation_id=" + encodeURIComponent(conversationId) : "";
     return api.get("/canned" + query).then(
-      (data) => listOf(data, "canned", "items"),
+      (data) => data.canned,
       () => null, // keep what we have
     ).then((items) => {
       if (items && seq === this.loads) { // a later load (another conversation) wins

@@ -9,8 +9,7 @@ import { renderDetails } from "./details.js";
 const STATE_KEYS = { waiting: "waiting", agent: "agentState", bot: "botState", closed: "closed" };
 
 export function guessesOf(detail) {
-  const handoff = detail.handoff || {};
-  return detail.guesses || detail.top_guesses || detail.bot_guesses || handoff.guesses || [];
+  return (detail.handoff && detail.handoff.guesses) || [];
 }
 
 export function reasonOf(detail) {

@@ -1,6 +1,6 @@
 // The two single-column pages: left messages (tickets) and search in past conversations.
 import { el } from "../widget/render.js";
-import { api, listOf } from "./api.js";
+import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { dateTime, visitorName } from "./format.js";
 
@@ -42,7 +42,7 @@ export async function renderTickets(box, { onError }) {
   box.replaceChildren(el("h2", null, t("tickets")));
   let tickets = [];
   try {
-    tickets = listOf(await api.get("/tickets"), "tickets", "items");
+    tickets = (await api.get("/tickets")).tickets;
   } catch (e) {
     box.append(el("p", "error", t("loadFailed") + ": " + e.message));
     return;
@@ -92,8 +92,7 @@ export function renderSearch(box, { onOpen }) {
     if (!q) return;
     results.replaceChildren();
     try {
-      const found = listOf(await api.get("/conversations/search?q=" + encodeURIComponent(q)),
-        "results", "conversations", "items");
+      const found = (await api.get("/conversations/search?q=" + encodeURIComponent(q))).results;
       for (const r of found) results.append(resultNode(r, onOpen));
       if (!found.length) results.append(el("li", "muted", t("noResults")));
     } catch (err) {
