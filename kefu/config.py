@@ -56,6 +56,9 @@ class Defaults:
     #: Origins besides the server's own whose pages may open /agent (the cookie-authenticated
     #: namespace), e.g. ["https://desk.example.com"] when the workspace is served elsewhere.
     AGENT_ALLOWED_ORIGINS = []
+    #: Connections (websockets, long-polls, page requests in flight) one process holds;
+    #: the next is answered ``503 server_full`` (kefu/serve.py).
+    MAX_CONNECTIONS = 10000
     MAX_CONTENT_LENGTH = 256 * 1024  # request bodies; the largest real one is a few KB
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
