@@ -12,7 +12,7 @@ from typing import Optional
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-    UniqueConstraint, event,
+    UniqueConstraint, event, select, update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -76,6 +76,88 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: str) -> bool:
         """Admins may do everything any role may."""
         return self.role == "admin" or self.role in roles
+
+    #: The login session this object was loaded through (set by the login and the loader).
+    login_session_id = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookies: the login session, never the user id.
+
+        A cookie then names one revocable server-side session, so a copy of it dies
+        with that session (logout, password change, deactivation).
+        """
+        if not self.login_session_id:
+            raise AttributeError("this user was not loaded through a login session")
+        return self.login_session_id
+
+    def start_session(self, user_agent: str | None, address: str | None) -> "LoginSession":
+        """Open a new login session for this user (call on a successful login)."""
+        login = LoginSession(user=self, user_agent=(user_agent or "")[:255] or None,
+                             address=(address or "")[:64] or None)
+        db.session.add(login)
+        self.login_session_id = login.id
+        return login
+
+    def revoke_sessions(self) -> list:
+        """End every live login session of this user; returns their ids (to cut sockets)."""
+        ids = list(db.session.scalars(select(LoginSession.id).where(
+            LoginSession.user_id == self.id, LoginSession.revoked_at.is_(None))))
+        if ids:
+            db.session.execute(update(LoginSession).where(LoginSession.id.in_(ids))
+                               .values(revoked_at=utcnow()))
+        return ids
+
+    def change_password(self, password: str) -> list:
+        """Set a new password and end every session (a thief's copy among them)."""
+        self.set_password(password)
+        return self.revoke_sessions()
+
+    def deactivate(self) -> list:
+        """Lock the user out: no login, and every session ends now."""
+        self.active = False
+        return self.revoke_sessions()
+
+
+class LoginSession(db.Model):
+    """One login of a user in one browser, named by a random id carried in its cookies.
+
+    Signed cookies alone cannot be taken back; a row can.  Every request and every
+    ``/agent`` event asks :meth:`live`, so revoking the row ends the session everywhere
+    at once, whichever process serves it.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user", "user_id", "revoked_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                    default=lambda: secrets.token_urlsafe(24))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    user_agent: Mapped[Optional[str]] = mapped_column(String(255))
+    address: Mapped[Optional[str]] = mapped_column(String(64))
+
+    user: Mapped["User"] = relationship()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("id", secrets.token_urlsafe(24))
+        super().__init__(**kwargs)
+
+    @property
+    def live(self) -> bool:
+        """Not revoked, and its user may still log in."""
+        return self.revoked_at is None and self.user is not None and bool(self.user.active)
+
+    @classmethod
+    def user_of(cls, session_id) -> Optional["User"]:
+        """The user behind a live login session id, or None (revoked, unknown, deactivated)."""
+        if not isinstance(session_id, str) or not session_id:
+            return None
+        login = db.session.get(cls, session_id)
+        if login is None or not login.live:
+            return None
+        login.user.login_session_id = login.id
+        return login.user
 
 
 class Visitor(db.Model):
