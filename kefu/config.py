@@ -46,10 +46,10 @@ class Defaults:
     #: so a client cannot pick the address its rate limits are counted under.
     TRUSTED_PROXIES = 0
     PRESENCE_HEARTBEAT_SECONDS = 20  # how often a process refreshes its agents' sockets
-    PRESENCE_TTL_SECONDS = 60
+    PRESENCE_TTL_SECONDS = 60  # a socket not refreshed for this long counts as gone
     #: How often each process looks for its agent sockets whose login was revoked
     #: where no broadcast reached it (the CLI); revocations in a server cut at once.
-    REVOCATION_CHECK_SECONDS = 2.0  # a socket not refreshed for this long counts as gone
+    REVOCATION_CHECK_SECONDS = 2.0
     INTENTS_DIR = str(PROJECT_ROOT / "intents")
     MODEL_DIR = None  # filled in with instance/model
     BOT_RELOAD_CHECK_SECONDS = 2.0
