@@ -49,6 +49,8 @@ STATES = ("bot", "waiting", "agent", "closed")
 OPEN_STATES = ("bot", "waiting", "agent")
 #: The condition of the partial unique index that allows one open conversation per visitor.
 OPEN_CONDITION = text("state IN ('bot', 'waiting', 'agent')")
+#: Rows written by the desk (agents' messages and notes, the bot's and system lines).
+DESK_CONDITION = text("visitor_id IS NULL")
 
 
 class User(UserMixin, db.Model):
@@ -148,8 +150,11 @@ class Message(db.Model):
 
     __tablename__ = "messages"
     __table_args__ = (
-        UniqueConstraint("conversation_id", "client_msg_id", name="uq_messages_client_msg"),
         UniqueConstraint("visitor_id", "client_msg_id", name="uq_messages_visitor_client_msg"),
+        # Agents' ids (messages and notes: no visitor_id) are unique per conversation; they
+        # never collide with the visitor's own ids in the same chat.
+        Index("uq_messages_desk_client_msg", "conversation_id", "client_msg_id", unique=True,
+              sqlite_where=DESK_CONDITION, postgresql_where=DESK_CONDITION),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
 

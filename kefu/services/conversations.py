@@ -101,9 +101,13 @@ def _visitor(public_id: str) -> Visitor:
 
 
 def message_by_client_id(conversation_id: int, client_msg_id: str):
-    """The message a client already sent with this id in this conversation, or None."""
+    """The message an agent already sent with this id in this conversation, or None.
+
+    Only desk rows (no ``visitor_id``): the visitor's ids are its own, so an agent's
+    message is never mistaken for a resend of the visitor's, nor the other way round.
+    """
     return db.session.scalars(select(Message).where(
-        Message.conversation_id == conversation_id,
+        Message.conversation_id == conversation_id, Message.visitor_id.is_(None),
         Message.client_msg_id == client_msg_id)).first()
 
 

@@ -10,7 +10,9 @@ Backfill, before the constraints can hold:
 - visitor messages get their visitor's id, except later copies of a client_msg_id the
   visitor already used (those were stored twice; the first copy stays the one a resend
   finds, the copies stay in their conversations);
-- a visitor message that has a reply (``reply_to``) is marked answered.
+- a visitor message that has a reply (``reply_to``) is marked answered;
+- agents' ids stay unique per conversation, among the desk's rows only (``visitor_id``
+  null), so they no longer collide with the visitor's ids in the same chat.
 """
 from datetime import datetime, timezone
 
@@ -25,6 +27,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = "state IN ('bot', 'waiting', 'agent')"
+DESK = "visitor_id IS NULL"
 
 
 def upgrade():
@@ -63,10 +66,16 @@ def upgrade():
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_unique_constraint('uq_messages_visitor_client_msg',
                                           ['visitor_id', 'client_msg_id'])
+        batch_op.drop_constraint('uq_messages_client_msg', type_='unique')
+    op.create_index('uq_messages_desk_client_msg', 'messages', ['conversation_id', 'client_msg_id'],
+                    unique=True, sqlite_where=sa.text(DESK), postgresql_where=sa.text(DESK))
 
 
 def downgrade():
+    op.drop_index('uq_messages_desk_client_msg', table_name='messages')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_unique_constraint('uq_messages_client_msg',
+                                          ['conversation_id', 'client_msg_id'])
         batch_op.drop_constraint('uq_messages_visitor_client_msg', type_='unique')
         batch_op.drop_constraint('fk_messages_visitor_id', type_='foreignkey')
         batch_op.drop_column('answered')
