@@ -12,7 +12,7 @@ from typing import Optional
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-    UniqueConstraint, event, select, update,
+    UniqueConstraint, event, false, select, text, update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +46,11 @@ class UTCDateTime(db.TypeDecorator):
 ROLES = ("admin", "agent", "editor")
 SENDERS = ("visitor", "bot", "agent", "system", "note")  # note: private, agents only
 STATES = ("bot", "waiting", "agent", "closed")
+OPEN_STATES = ("bot", "waiting", "agent")
+#: The condition of the partial unique index that allows one open conversation per visitor.
+OPEN_CONDITION = text("state IN ('bot', 'waiting', 'agent')")
+#: Rows written by the desk (agents' messages and notes, the bot's and system lines).
+DESK_CONDITION = text("visitor_id IS NULL")
 
 
 class User(UserMixin, db.Model):
@@ -190,6 +195,9 @@ class Conversation(db.Model):
         Index("ix_conversations_visitor_state", "visitor_id", "state"),
         Index("ix_conversations_state_escalated", "state", "escalated_at"),
         Index("ix_conversations_agent_state", "assigned_agent_id", "state"),
+        # At most one open conversation per visitor, however many requests race to open it.
+        Index("uq_conversations_one_open_per_visitor", "visitor_id", unique=True,
+              sqlite_where=OPEN_CONDITION, postgresql_where=OPEN_CONDITION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,11 +222,21 @@ class Conversation(db.Model):
 
 
 class Message(db.Model):
-    """A line in a conversation; visitor lines carry the client's id for idempotency."""
+    """A line in a conversation; visitor lines carry the client's id for idempotency.
+
+    A visitor's ``client_msg_id`` is unique per visitor (``visitor_id`` is set on visitor
+    lines only), so a resend finds the first copy in whichever conversation it landed;
+    agents' ids stay unique per conversation.  ``answered`` is claimed by the one request
+    that stores the bot's reply to a visitor line, in the reply's own transaction.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (
-        UniqueConstraint("conversation_id", "client_msg_id", name="uq_messages_client_msg"),
+        UniqueConstraint("visitor_id", "client_msg_id", name="uq_messages_visitor_client_msg"),
+        # Agents' ids (messages and notes: no visitor_id) are unique per conversation; they
+        # never collide with the visitor's own ids in the same chat.
+        Index("uq_messages_desk_client_msg", "conversation_id", "client_msg_id", unique=True,
+              sqlite_where=DESK_CONDITION, postgresql_where=DESK_CONDITION),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
 
@@ -227,6 +245,9 @@ class Message(db.Model):
         ForeignKey("conversations.id", ondelete="CASCADE")
     )
     sender: Mapped[str] = mapped_column(String(16))
+    visitor_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("visitors.id", ondelete="CASCADE", name="fk_messages_visitor_id"))
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sender_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(Text)
     client_msg_id: Mapped[Optional[str]] = mapped_column(String(64))
