@@ -50,7 +50,9 @@ class Tally:
         return time.monotonic() - self.origin
 
     def outstanding(self):
-        return len(self.sent) - len(self.first_reply)
+        """Questions still waiting for their reply or their ack."""
+        acks = self.acked + sum(self.ack_errors.values())
+        return max(len(self.sent) - len(self.first_reply), len(self.sent) - acks)
 
 
 class Visitor:

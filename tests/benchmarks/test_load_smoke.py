@@ -1,0 +1,38 @@
+"""The throughput benchmark still runs: its smoke mode drives the floor and kefu for seconds."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "load.py"
+
+
+def test_load_benchmark_smoke_prints_kefu_and_floor_figures_with_no_lost_reply(
+        tmp_path, trained_model_dir):
+    figures_file = tmp_path / "figures.json"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--smoke", "--model-dir", str(trained_model_dir),
+         "--json", str(figures_file)],
+        capture_output=True, text=True, timeout=240, check=False)
+    assert result.returncode == 0, result.stderr
+    for needle in ("| mode | load | server | msg/s | p50 ms | p99 ms | sent | lost | dup | "
+                   "refused | server CPU s |",
+                   "| eventlet | a: 4 visitors, closed loop | floor |",
+                   "| eventlet | a: 4 visitors, closed loop | kefu-sqlite |",
+                   "kefu / floor, same mode and load", "| eventlet | a | kefu-sqlite |"):
+        assert needle in result.stdout
+    assert "[eventlet] load a on floor" in result.stderr  # progress stays off stdout
+    rows = json.loads(figures_file.read_text())["rows"]
+    assert [(r["mode"], r["load"], r["server"]) for r in rows] == [
+        ("eventlet", "a", "floor"), ("eventlet", "a", "kefu-sqlite")]
+    for row in rows:
+        assert row["connected"] == 4 and row["refused"] == 0
+        assert row["sent"] > 0 and row["answered"] == row["sent"] == row["acked"]
+        assert row["lost"] == row["duplicated"] == row["unknown_replies"] == 0
+        for key in ("msgs_per_s", "p50_ms", "p99_ms", "server_cpu_s", "rss_idle_mb",
+                    "rss_connected_mb", "rss_peak_mb"):
+            assert row[key] > 0, key
+        assert row["p50_ms"] <= row["p99_ms"]
+    floor, kefu = rows
+    assert floor["rss_peak_mb"] < kefu["rss_peak_mb"]  # kefu holds a database and a model
