@@ -62,6 +62,18 @@ def print_report(rows, host, args):
             if mode == "gevent" and e:
                 print(f"| {load} | {server} | {fmt(ratio(g, e, 'msgs_per_s'), 2)} | "
                       f"{fmt(ratio(g, e, 'p50_ms'), 2)} | {fmt(ratio(g, e, 'p99_ms'), 2)} |")
+    by_server = {(r["mode"], r["load"], r["server"]): r for r in rows}
+    for (mode, load, server), two in by_server.items():
+        one = by_server.get((mode, load, "kefu-pg1"))
+        if server == "kefu-pg2" and one:
+            print()
+            print(f"scale-out, {mode}, load {load}: two processes on PostgreSQL + Redis give "
+                  f"{fmt(ratio(two, one, 'msgs_per_s'), 2)}x one process's msg/s")
+    print()
+    print("generator CPU s (whole generator processes, connecting included; near the load's "
+          "length means the generator, "
+          "not the server, set the pace): " + ", ".join(
+              f"{r['mode']}/{r['load']}/{r['server']} {r['generator_cpu_s']:.1f}" for r in rows))
     total = {key: sum(r[key] for r in rows) for key in ("sent", "answered", "lost",
                                                         "duplicated", "refused")}
     print()
