@@ -70,7 +70,8 @@ def warm_up(target, questions):
                            f"{result['refusals']}")
     if result["lost"] or result["duplicated"] or result["refused"]:
         log(f"  warm-up on {target.name}: {result['lost']} of {result['sent']} replies lost, "
-            f"{result['duplicated']} duplicated, {result['refused']} refused")
+            f"{result['duplicated']} duplicated, {result['refused']} refused; lost: "
+            f"{result['lost_sample']}")
 
 
 class Sampler(threading.Thread):

@@ -187,6 +187,7 @@ def summarise(spec, tally, go_at, end):
         "duplicated": sum(n - 1 for n in tally.replies.values() if n > 1),
         "unknown_replies": tally.unknown_replies, "acked": tally.acked,
         "ack_errors": dict(tally.ack_errors),
+        "lost_sample": sorted(set(tally.sent) - set(on_time))[:5],  # to find them in logs
         "window_latencies_ms": in_window,
         "latencies_ms": [latency for _, latency in on_time.values()],
         "generator_cpu_s": usage.ru_utime + usage.ru_stime,
