@@ -11,9 +11,13 @@ enough of docs/protocol.md for the load generator: ``session`` on connect, and a
 ``message`` answered with a bot-like ``message`` whose ``reply_to`` is the question's
 ``client_msg_id``, then the ack.  No database, no bot, no rate limits.
 
+``--drop-every K`` / ``--repeat-every K`` make every K-th answer go missing or come twice;
+the suite uses them to show that the benchmark's lost and duplicated counts can fail.
+
 Usage: ``python benchmarks/floor_server.py --port 5050 --async-mode gevent``
 """
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -24,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 MAX_CONNECTIONS = 10000
 
 
-def build_app(async_mode: str):
+def build_app(async_mode: str, drop_every: int = 0, repeat_every: int = 0):
     """The echo app; imported only after :func:`kefu.patching.patch` has run."""
     from flask import Flask
     from flask_socketio import SocketIO, emit
@@ -32,6 +36,7 @@ def build_app(async_mode: str):
     app = Flask("kefu-floor")
     app.config["MAX_CONNECTIONS"] = MAX_CONNECTIONS
     socketio = SocketIO(app, async_mode=async_mode, manage_session=False)
+    received = itertools.count(1)
 
     @app.get("/healthz")
     def healthz():
@@ -43,8 +48,13 @@ def build_app(async_mode: str):
 
     @socketio.on("message", namespace="/visitor")
     def on_message(payload):
-        client_msg_id = payload.get("client_msg_id")
-        emit("message", {"sender": "bot", "reply_to": client_msg_id, "text": payload.get("text")})
+        number = next(received)
+        reply = {"sender": "bot", "reply_to": payload.get("client_msg_id"),
+                 "text": payload.get("text")}
+        if not (drop_every and number % drop_every == 0):
+            emit("message", reply)
+        if repeat_every and number % repeat_every == 0:
+            emit("message", reply)
         return {"ok": True, "duplicate": False}
 
     return app, socketio
@@ -56,11 +66,13 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--async-mode", choices=["eventlet", "gevent"], default="eventlet")
+    parser.add_argument("--drop-every", type=int, default=0, help="leave every K-th unanswered")
+    parser.add_argument("--repeat-every", type=int, default=0, help="answer every K-th twice")
     args = parser.parse_args(argv)
     from kefu.patching import patch
 
     patch(args.async_mode)
-    app, socketio = build_app(args.async_mode)
+    app, socketio = build_app(args.async_mode, args.drop_every, args.repeat_every)
     from kefu.serve import serve
 
     print(f"floor on http://{args.host}:{args.port} ({socketio.async_mode})", flush=True)

@@ -46,7 +46,8 @@ def rss_mb(pid: int) -> float:
 class FloorServer:
     """benchmarks/floor_server.py in a subprocess, started like tests/live.py's LiveServer."""
 
-    def __init__(self, workdir: Path, async_mode: str):
+    def __init__(self, workdir: Path, async_mode: str, extra_args=()):
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.async_mode = async_mode
@@ -58,7 +59,7 @@ class FloorServer:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, str(FLOOR_SCRIPT), "--port", str(self.port),
-             "--async-mode", self.async_mode], cwd=ROOT, stdout=self.log,
+             "--async-mode", self.async_mode, *self.extra_args], cwd=ROOT, stdout=self.log,
             stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

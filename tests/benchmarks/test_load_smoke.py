@@ -36,3 +36,35 @@ def test_load_benchmark_smoke_prints_kefu_and_floor_figures_with_no_lost_reply(
         assert row["p50_ms"] <= row["p99_ms"]
     floor, kefu = rows
     assert floor["rss_peak_mb"] < kefu["rss_peak_mb"]  # kefu holds a database and a model
+
+
+def test_load_generator_counts_a_missing_answer_as_lost_and_a_second_one_as_duplicated(
+        tmp_path):
+    import asyncio
+
+    from benchmarks import loadgen
+    from benchmarks.servers import FloorServer
+
+    floor = FloorServer(tmp_path, "eventlet", ["--drop-every", "5", "--repeat-every", "3"])
+    floor.start()
+    try:
+        spec = {"kind": "closed", "visitors": 2, "period": None, "seconds": 1.0,
+                "timeout": 0.5, "urls": [floor.url], "tag": "t", "questions": ["hello"]}
+
+        async def body():
+            async def go(report):
+                pass
+            result, closing = await loadgen.run(spec, go)
+            await closing
+            return result
+
+        result = asyncio.run(body())
+    finally:
+        floor.stop()
+    assert result["connected"] == 2 and result["sent"] >= 10
+    # The floor numbers messages from one; every 15th is dropped and repeated: answered once.
+    sent = result["sent"]
+    assert result["lost"] == sent // 5 - sent // 15
+    assert result["duplicated"] == sent // 3 - sent // 15
+    assert result["answered"] == result["sent"] - result["lost"] == result["acked"] - result["lost"]
+    assert len(result["lost_sample"]) == min(5, result["lost"])
