@@ -28,6 +28,11 @@ from tests.kefu.test_one_open_conversation import (  # noqa: F401
     test_racing_first_messages_and_a_handoff_request_share_one_conversation,
     test_the_database_refuses_a_second_open_conversation,
 )
+from tests.kefu.test_private_notes import (  # noqa: F401
+    chat_with_notes,
+    test_a_resend_after_reconnecting_answers_without_any_note,
+    test_reconnecting_visitor_gets_the_chat_without_any_note,
+)
 from tests.kefu.test_visitor_protocol import (  # noqa: F401
     test_a_token_only_ever_reaches_its_own_conversation,
     test_message_is_acknowledged_after_it_is_stored_and_the_bot_replies,
