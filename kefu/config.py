@@ -31,7 +31,7 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"  # redis://... when several processes run
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"  # login POSTs per address
-    #: Failed logins per account from any address; an account is locked at most this long.
+    #: Login attempts per account from any address; an account is locked at most this long.
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
     SEARCH_RATE_LIMIT = "30 per minute"  # per user: each search scans the messages
     VISITOR_MESSAGE_RATE_LIMIT = "20 per 10 seconds"

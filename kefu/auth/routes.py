@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from kefu.auth import bp
 from kefu.auth.forms import LoginForm, PasswordForm
@@ -21,6 +22,8 @@ from kefu.signals import sessions_revoked
 
 #: Said for every failed login, so nobody learns which of email or password was wrong.
 WRONG = "Wrong email or password. · 邮箱或密码不正确。"
+#: Checked for an unknown email, so that it costs as long as a wrong password does.
+UNKNOWN_EMAIL_HASH = generate_password_hash("kefu: no account has this password")
 ACCOUNT_LIMITED = ("Too many failed logins for this account; try again in a few minutes. · "
                    "该账号登录失败次数过多，请几分钟后再试。")
 
@@ -45,14 +48,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        # Failures per account, whatever address they come from (any email, known or
-        # not, so the limit reveals nothing); the lock ends with the limit's window.
-        if not ratelimit.allows("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email):
+        # Attempts per account, whatever address they come from (any email, known or
+        # not, so the limit reveals nothing), counted before the password is checked so
+        # that a burst of parallel guesses cannot slip past; the lock ends with the window.
+        if not ratelimit.allow("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email):
             flash(ACCOUNT_LIMITED, "error")
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
-        if user is None or not user.check_password(form.password.data):
-            ratelimit.allow("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email)
+        if user is None:
+            check_password_hash(UNKNOWN_EMAIL_HASH, form.password.data)  # same time as a user
+            flash(WRONG, "error")
+        elif not user.check_password(form.password.data):
             flash(WRONG, "error")
         elif not user.active:  # said only to someone who knows the password
             flash("This account is deactivated. · 该账号已停用。", "error")
