@@ -10,6 +10,17 @@ from kefu.services.errors import ServiceError
 PROTOCOL_VERSION = 2
 
 
+class _NoPayload:
+    """An event sent without any argument (not even ``null``)."""
+
+    def __repr__(self):
+        return "NO_PAYLOAD"
+
+
+#: What a handler receives for an event sent with no argument (see ProtocolNamespace).
+NO_PAYLOAD = _NoPayload()
+
+
 def ok(**data) -> dict:
     """A successful ack."""
     return {"ok": True, **data}
@@ -95,8 +106,8 @@ def _text(payload: dict, name: str = "text", *, required: bool = True):
 
 
 def empty(payload, event: str) -> dict:
-    """Events without fields accept ``{}`` (or nothing)."""
-    return require_dict({} if payload is None else payload, event)
+    """Events without fields accept ``{}`` or no argument at all; ``null`` is not an object."""
+    return require_dict({} if payload is NO_PAYLOAD else payload, event)
 
 
 def conversation_ref(payload, event: str) -> int:

@@ -1,12 +1,12 @@
 """The public ``/visitor`` namespace used by the chat widget (docs/protocol.md)."""
 from flask import request
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
 from kefu.realtime import broadcast
 from kefu.realtime.common import (
-    acked, connection, refused, refusing, save_connection, visitor_room,
+    ProtocolNamespace, acked, connection, refused, refusing, save_connection, visitor_room,
 )
 from kefu.security import client_address
 from kefu.services import cards, conversations, ratelimit, routing, tickets, visitors
@@ -15,7 +15,7 @@ from kefu.services.errors import ServiceError
 NAMESPACE = "/visitor"
 
 
-class VisitorNamespace(Namespace):
+class VisitorNamespace(ProtocolNamespace):
     """Visitors connect with an optional token, send messages and get answers."""
 
     @refusing

@@ -14,15 +14,15 @@ AGENT_EVENTS = ["claim", "open", "note", "transfer", "release", "close", "presen
 
 
 @pytest.mark.parametrize("event", AGENT_EVENTS)
-def test_a_visitor_socket_emitting_agent_events_gets_nothing(app, visitor, waiting_visitor,
-                                                             event):
+def test_a_visitor_socket_emitting_agent_events_gets_unknown_event(app, visitor, waiting_visitor,
+                                                                   event):
     _, conversation_id = waiting_visitor()
     intruder = visitor()
     session_of(intruder)
     ack = intruder.emit(event, {"conversation_id": conversation_id, "to_agent_id": 1,
                                 "client_msg_id": "x", "text": "hi", "status": "online"},
                         namespace="/visitor", callback=True)
-    assert not ack  # no such event on /visitor: an empty ack at most, no effect
+    assert ack_error(ack) == "unknown_event"  # no such event on /visitor, and no effect
     assert intruder.get_received("/visitor") == []
     from kefu.extensions import db
     from kefu.models import Conversation
