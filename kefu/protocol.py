@@ -38,6 +38,39 @@ def require_dict(payload, event: str) -> dict:
     return payload
 
 
+def storable_text(value: str, name: str) -> str:
+    """Refuse text no database can store: lone surrogates and NUL characters.
+
+    A lone surrogate (``"a\\ud800b"``) is not UTF-8 at all; PostgreSQL refuses NUL in text
+    while SQLite keeps it: refusing both here makes both databases answer alike.
+    """
+    if "\x00" in value:
+        raise ServiceError("invalid_text", f"The field '{name}' contains a NUL character.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ServiceError("invalid_text",
+                           f"The field '{name}' contains a lone surrogate (not Unicode text).")
+    return value
+
+
+def storable_values(value, where: str) -> None:
+    """:func:`storable_text` on every string (and key) inside a JSON value.
+
+    Iterative, so a deeply nested body cannot exhaust the stack.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            storable_text(item, where)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+
+
 def _present(payload: dict, name: str, required: bool) -> bool:
     """True when the field has a value; ``missing_field`` when a required one has none."""
     if payload.get(name) is not None:
@@ -55,6 +88,7 @@ def string_field(payload: dict, name: str, *, max_length: int, required: bool = 
     value = payload[name]
     if not isinstance(value, str):
         raise ServiceError("invalid_type", f"The field '{name}' must be a string.")
+    storable_text(value, name)
     if strip_empty and not value.strip():
         raise ServiceError("empty_text", f"The field '{name}' must not be empty.")
     if not value:
@@ -180,7 +214,11 @@ def leave_message(payload) -> tuple:
 
 
 def page(auth: dict):
-    """The optional ``page`` auth field of a visitor: ``{"url", "title"?}`` or a URL string."""
+    """The optional ``page`` auth field of a visitor: ``{"url", "title"?}`` or a URL string.
+
+    A malformed page is ignored (it is a courtesy to agents); the connect handler has
+    already refused text no database can store (``invalid_text``).
+    """
     value = auth.get("page")
     if isinstance(value, str):
         value = {"url": value}

@@ -23,6 +23,7 @@ class VisitorNamespace(ProtocolNamespace):
         if auth is not None and not isinstance(auth, dict):
             raise refused("invalid_auth", "auth must be an object.")
         auth = auth or {}
+        protocol.storable_values(auth, "auth")  # token, locale, page: all must be text
         if not ratelimit.allow("VISITOR_CONNECT_RATE_LIMIT", "connect", client_address()):
             raise refused("rate_limited", "Too many connections; try again soon.")
         token = auth.get("token")
