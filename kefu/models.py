@@ -123,6 +123,9 @@ class Conversation(db.Model):
     handoff_reason: Mapped[Optional[str]] = mapped_column(String(32))
     agent_read_up_to: Mapped[Optional[int]] = mapped_column(Integer)
     visitor_read_up_to: Mapped[Optional[int]] = mapped_column(Integer)
+    #: The language system notices are written in (kefu.services.language); null until the
+    #: visitor's first message, when the widget locale applies.
+    language: Mapped[Optional[str]] = mapped_column(String(8))
 
     visitor: Mapped[Visitor] = relationship(back_populates="conversations")
     assigned_agent: Mapped[Optional[User]] = relationship()
