@@ -9,6 +9,22 @@ from kefu.services.errors import ServiceError
 
 PROTOCOL_VERSION = 2
 
+#: Every error code a client can get (acks, connect refusals, REST), each explained in
+#: docs/protocol.md; tests check that the two agree and that fuzzing meets no other.
+ERROR_CODES = frozenset({
+    # acks of events
+    "invalid_payload", "unknown_event", "missing_field", "invalid_type", "invalid_text",
+    "empty_field", "empty_text", "text_too_long", "field_too_long", "rate_limited",
+    "unknown_visitor", "out_of_range", "not_found", "unauthorized", "forbidden",
+    "not_assigned", "already_claimed", "invalid_state", "invalid_agent", "invalid_status",
+    "not_closed", "already_rated", "invalid_email", "internal_error",
+    # connect refusals
+    "invalid_auth", "invalid_token", "token_expired", "bad_origin",
+    # REST only
+    "csrf_failed", "request_entity_too_large", "bad_request", "method_not_allowed",
+    "duplicate_shortcut", "invalid_shortcut", "unknown_setting", "invalid_business_hours",
+})
+
 
 class _NoPayload:
     """An event sent without any argument (not even ``null``)."""
