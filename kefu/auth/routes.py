@@ -25,7 +25,7 @@ def _safe_next(target):
                methods=["POST"])
 def login():
     """Show the form; on POST check the password of an active user."""
-    form = LoginForm()
+    form = LoginForm(formdata=request.form if request.method == "POST" else None)  # no JSON
     if form.validate_on_submit():
         user = db.session.scalars(
             select(User).where(func.lower(User.email) == form.email.data.strip().lower())
