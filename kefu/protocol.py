@@ -37,6 +37,13 @@ class _NoPayload:
 NO_PAYLOAD = _NoPayload()
 
 
+def limits() -> dict:
+    """What a client must stay within: sent in ``session`` so the widget checks before sending."""
+    cfg = current_app.config
+    return {"max_message_length": cfg["MAX_MESSAGE_LENGTH"],
+            "max_frame_bytes": cfg["MAX_FRAME_BYTES"]}
+
+
 def ok(**data) -> dict:
     """A successful ack."""
     return {"ok": True, **data}

@@ -36,7 +36,8 @@ class VisitorNamespace(ProtocolNamespace):
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
         join_room(visitor_room(session["visitor_id"]))
-        emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session})
+        emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session,
+                         "limits": protocol.limits()})
         page = protocol.page(auth)
         if page:
             run_blocking(visitors.record_page, session["visitor_id"], *page)
