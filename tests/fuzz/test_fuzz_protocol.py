@@ -101,3 +101,25 @@ def test_the_fuzzed_event_lists_cover_the_protocol():
             "leave_message"} <= set(VISITOR_EVENTS)
     assert {"open", "claim", "message", "note", "typing", "read", "transfer", "release",
             "close", "presence"} <= set(AGENT_EVENTS)
+
+
+def test_every_error_code_kefu_sends_is_documented_in_protocol_md():
+    """The code's list and protocol.md agree, so the fuzz tests check documented codes."""
+    from kefu.config import PROJECT_ROOT
+
+    doc = (PROJECT_ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    missing = sorted(code for code in ERROR_CODES if f"`{code}`" not in doc)
+    assert missing == []
+
+
+def test_every_error_code_raised_in_the_code_is_in_the_list():
+    """A new ``ServiceError("...")`` code must be added to ERROR_CODES (and documented)."""
+    import re
+
+    from kefu.config import PROJECT_ROOT
+
+    raised = set()
+    for path in (PROJECT_ROOT / "kefu").rglob("*.py"):
+        raised |= set(re.findall(r'(?:ServiceError|refused)\(\s*"([a-z_]+)"',
+                                 path.read_text(encoding="utf-8")))
+    assert raised and raised <= ERROR_CODES, sorted(raised - ERROR_CODES)
