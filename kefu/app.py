@@ -41,6 +41,7 @@ def create_app(test_config=None, *, instance_path=None):
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
+        max_http_buffer_size=app.config["MAX_FRAME_BYTES"],
         manage_session=False,
     )
 

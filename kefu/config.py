@@ -55,6 +55,10 @@ class Defaults:
     BOT_RELOAD_CHECK_SECONDS = 2.0
     VISITOR_TOKEN_MAX_AGE = 180 * 24 * 3600
     MAX_MESSAGE_LENGTH = 2000
+    #: Engine.IO's max_http_buffer_size: a Socket.IO frame (or polling request) larger than
+    #: this closes the connection without an answer.  It must stay well above the largest
+    #: frame a valid event can need (see frame_bytes_needed), so long texts get acks.
+    MAX_FRAME_BYTES = 1_000_000
     MAX_CLIENT_MSG_ID_LENGTH = 64
     HISTORY_LIMIT = 200
     CORS_ALLOWED_ORIGINS = "*"  # the widget is embedded on other sites
@@ -95,6 +99,10 @@ def load_config(app, test_config=None):
         app.config["MODEL_DIR"] = str(instance / "model")
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise RuntimeError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    needed = frame_bytes_needed(app.config)
+    if app.config["MAX_FRAME_BYTES"] < 4 * needed:
+        raise RuntimeError(f"MAX_FRAME_BYTES must be at least {4 * needed} (four times the "
+                           f"largest valid frame, {needed} bytes, at MAX_MESSAGE_LENGTH)")
     # The "remember me" cookie is as secret as the session cookie: Secure when it is.
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config.get("SECRET_KEY"):
@@ -102,6 +110,17 @@ def load_config(app, test_config=None):
             "SECRET_KEY is not set: run `kefu setup` (writes instance/config.py) "
             "or set KEFU_SECRET_KEY"
         )
+
+
+def frame_bytes_needed(config) -> int:
+    """The largest frame a valid event can take, in bytes, JSON-escaped in the worst case.
+
+    That is ``leave_message`` (name 120, email 255 and a text of MAX_MESSAGE_LENGTH
+    characters) with every character outside the BMP and ``\\uXXXX\\uXXXX``-escaped
+    (12 bytes), plus 1 KB for field names, ids and the packet header.
+    """
+    return 12 * (120 + 255 + config["MAX_MESSAGE_LENGTH"]
+                 + 2 * config["MAX_CLIENT_MSG_ID_LENGTH"]) + 1024
 
 
 def _prefixed_env(prefix):

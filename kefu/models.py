@@ -155,11 +155,15 @@ class LoginSession(db.Model):
 
     @classmethod
     def user_of(cls, session_id) -> Optional["User"]:
-        """The user behind a live login session id, or None (revoked, unknown, deactivated)."""
+        """The user behind an unrevoked login session id, or None (revoked, unknown).
+
+        A deactivated user is still returned: Flask-Login then counts them as not
+        authenticated, and the API answers them ``forbidden`` exactly as ``/agent`` does.
+        """
         if not isinstance(session_id, str) or not session_id:
             return None
         login = db.session.get(cls, session_id)
-        if login is None or not login.live:
+        if login is None or login.revoked_at is not None or login.user is None:
             return None
         login.user.login_session_id = login.id
         return login.user
@@ -213,6 +217,9 @@ class Conversation(db.Model):
     handoff_reason: Mapped[Optional[str]] = mapped_column(String(32))
     agent_read_up_to: Mapped[Optional[int]] = mapped_column(Integer)
     visitor_read_up_to: Mapped[Optional[int]] = mapped_column(Integer)
+    #: The language system notices are written in (kefu.services.language); null until the
+    #: visitor's first message, when the widget locale applies.
+    language: Mapped[Optional[str]] = mapped_column(String(8))
 
     visitor: Mapped[Visitor] = relationship(back_populates="conversations")
     assigned_agent: Mapped[Optional[User]] = relationship()

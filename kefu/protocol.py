@@ -9,6 +9,40 @@ from kefu.services.errors import ServiceError
 
 PROTOCOL_VERSION = 2
 
+#: Every error code a client can get (acks, connect refusals, REST), each explained in
+#: docs/protocol.md; tests check that the two agree and that fuzzing meets no other.
+ERROR_CODES = frozenset({
+    # acks of events
+    "invalid_payload", "unknown_event", "missing_field", "invalid_type", "invalid_text",
+    "empty_field", "empty_text", "text_too_long", "field_too_long", "rate_limited",
+    "unknown_visitor", "out_of_range", "not_found", "unauthorized", "forbidden",
+    "not_assigned", "already_claimed", "invalid_state", "invalid_agent", "invalid_status",
+    "not_closed", "already_rated", "invalid_email", "session_revoked", "internal_error",
+    # connect refusals
+    "invalid_auth", "invalid_token", "token_expired", "bad_origin",
+    # REST only
+    "csrf_failed", "request_entity_too_large", "bad_request", "method_not_allowed",
+    "duplicate_shortcut", "invalid_shortcut", "unknown_setting", "invalid_business_hours",
+})
+
+
+class _NoPayload:
+    """An event sent without any argument (not even ``null``)."""
+
+    def __repr__(self):
+        return "NO_PAYLOAD"
+
+
+#: What a handler receives for an event sent with no argument (see ProtocolNamespace).
+NO_PAYLOAD = _NoPayload()
+
+
+def limits() -> dict:
+    """What a client must stay within: sent in ``session`` so the widget checks before sending."""
+    cfg = current_app.config
+    return {"max_message_length": cfg["MAX_MESSAGE_LENGTH"],
+            "max_frame_bytes": cfg["MAX_FRAME_BYTES"]}
+
 
 def ok(**data) -> dict:
     """A successful ack."""
@@ -25,6 +59,39 @@ def require_dict(payload, event: str) -> dict:
     if not isinstance(payload, dict):
         raise ServiceError("invalid_payload", f"The '{event}' payload must be an object.")
     return payload
+
+
+def storable_text(value: str, name: str) -> str:
+    """Refuse text no database can store: lone surrogates and NUL characters.
+
+    A lone surrogate (``"a\\ud800b"``) is not UTF-8 at all; PostgreSQL refuses NUL in text
+    while SQLite keeps it: refusing both here makes both databases answer alike.
+    """
+    if "\x00" in value:
+        raise ServiceError("invalid_text", f"The field '{name}' contains a NUL character.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ServiceError("invalid_text",
+                           f"The field '{name}' contains a lone surrogate (not Unicode text).")
+    return value
+
+
+def storable_values(value, where: str) -> None:
+    """:func:`storable_text` on every string (and key) inside a JSON value.
+
+    Iterative, so a deeply nested body cannot exhaust the stack.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            storable_text(item, where)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
 
 
 def _present(payload: dict, name: str, required: bool) -> bool:
@@ -44,6 +111,7 @@ def string_field(payload: dict, name: str, *, max_length: int, required: bool = 
     value = payload[name]
     if not isinstance(value, str):
         raise ServiceError("invalid_type", f"The field '{name}' must be a string.")
+    storable_text(value, name)
     if strip_empty and not value.strip():
         raise ServiceError("empty_text", f"The field '{name}' must not be empty.")
     if not value:
@@ -95,8 +163,8 @@ def _text(payload: dict, name: str = "text", *, required: bool = True):
 
 
 def empty(payload, event: str) -> dict:
-    """Events without fields accept ``{}`` (or nothing)."""
-    return require_dict({} if payload is None else payload, event)
+    """Events without fields accept ``{}`` or no argument at all; ``null`` is not an object."""
+    return require_dict({} if payload is NO_PAYLOAD else payload, event)
 
 
 def conversation_ref(payload, event: str) -> int:
@@ -169,7 +237,11 @@ def leave_message(payload) -> tuple:
 
 
 def page(auth: dict):
-    """The optional ``page`` auth field of a visitor: ``{"url", "title"?}`` or a URL string."""
+    """The optional ``page`` auth field of a visitor: ``{"url", "title"?}`` or a URL string.
+
+    A malformed page is ignored (it is a courtesy to agents); the connect handler has
+    already refused text no database can store (``invalid_text``).
+    """
     value = auth.get("page")
     if isinstance(value, str):
         value = {"url": value}

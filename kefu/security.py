@@ -3,6 +3,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 
+from kefu.services.errors import ServiceError
+
 
 def client_address() -> str:
     """The address rate limits count under.
@@ -44,6 +46,34 @@ def add_security_headers(response):
     return response
 
 
+def refuse_unstorable_text():
+    """Every HTTP input (path, query, form, JSON body) must be text a database can store.
+
+    One check before any view, so no endpoint (now or later) can pass a lone surrogate
+    or a NUL character on to the database: ``invalid_text`` (400) instead.
+    """
+    from kefu.protocol import storable_values
+
+    storable_values(request.view_args or {}, "path")
+    storable_values(request.args.to_dict(flat=False), "query")
+    storable_values(request.form.to_dict(flat=False), "form")
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            raise ServiceError("invalid_payload", "The body is nested too deeply.")
+        storable_values(body, "body")
+
+
+def service_error(error):
+    """A ServiceError outside the API (whose own handler also sets the status)."""
+    from kefu.auth.access import json_error
+
+    return json_error(400, error.code, error.message)
+
+
 def init_app(app):
-    """Send the security headers on every response."""
+    """Send the security headers on every response; refuse unstorable text on every request."""
     app.after_request(add_security_headers)
+    app.before_request(refuse_unstorable_text)
+    app.register_error_handler(ServiceError, service_error)

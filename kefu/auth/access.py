@@ -32,7 +32,8 @@ def json_error(status: int, code: str, message: str):
 def roles_required(*roles):
     """Let logged-in active users with one of ``roles`` (admins always) through.
 
-    Under ``/api/`` the refusal is JSON (401 ``unauthorized``, 403 ``forbidden``);
+    Under ``/api/`` the refusal is JSON (401 ``unauthorized`` without a login, 403
+    ``forbidden`` for a deactivated user or a role that may not, as on ``/agent``);
     pages redirect anonymous users to the login form and answer 403 otherwise.
     """
 
@@ -40,7 +41,11 @@ def roles_required(*roles):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             api = request.path.startswith("/api/")
-            if not current_user.is_authenticated:
+            # Flask-Login counts a deactivated user as not authenticated; they are still
+            # known, so they get ``forbidden`` here exactly as on ``/agent``.
+            known = (current_user.is_authenticated
+                     or getattr(current_user, "active", None) is False)
+            if not known:
                 if api:
                     return json_error(401, "unauthorized", "Log in first.")
                 return redirect(url_for("auth.login", next=request.full_path))

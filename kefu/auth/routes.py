@@ -45,7 +45,7 @@ def _home(user):
                methods=["POST"])
 def login():
     """Show the form; on POST check the password of an active user."""
-    form = LoginForm()
+    form = LoginForm(formdata=request.form if request.method == "POST" else None)  # no JSON
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         # Attempts per account, whatever address they come from (any email, known or

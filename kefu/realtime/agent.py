@@ -4,13 +4,15 @@ import logging
 
 from flask import current_app, request, session
 from flask_login import user_logged_out
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import emit, join_room
 
 from kefu import protocol
 from kefu.concurrency import run_blocking
 from kefu.extensions import socketio
 from kefu.realtime import broadcast
-from kefu.realtime.common import acked, connection, logged, refused, refusing, save_connection
+from kefu.realtime.common import (
+    ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
+)
 from kefu.security import same_origin_or_allowed
 from kefu.services import agents, cards, handoff, ratelimit
 from kefu.services.errors import ServiceError
@@ -107,7 +109,7 @@ def _start_heartbeat():
             _revocation_loop, app)
 
 
-class AgentNamespace(Namespace):
+class AgentNamespace(ProtocolNamespace):
     """Agents and admins, authenticated by their Flask-Login session cookie."""
 
     @refusing

@@ -3,9 +3,9 @@ import functools
 import logging
 
 from flask import request
-from flask_socketio import ConnectionRefusedError
+from flask_socketio import ConnectionRefusedError, Namespace
 
-from kefu.protocol import fail
+from kefu.protocol import NO_PAYLOAD, fail
 from kefu.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,34 @@ def acked(handler):
             return fail(ServiceError("internal_error", "The server could not handle this event."))
 
     return wrapper
+
+
+class ProtocolNamespace(Namespace):
+    """A namespace whose every client event gets an ack of the documented shape.
+
+    Events take one payload: an event sent with more arguments is answered with
+    ``invalid_payload``, and an event this namespace does not know with
+    ``unknown_event``, before any handler runs (python-socketio would otherwise raise
+    TypeError in the handler or answer nothing).  An event sent with no argument at all
+    reaches its handler as :data:`kefu.protocol.NO_PAYLOAD`, which field-less events
+    accept and every other event refuses as not an object; an explicit ``null`` is not
+    an object either.
+    """
+
+    LIFECYCLE = ("connect", "disconnect")
+
+    def trigger_event(self, event, *args):
+        if event in self.LIFECYCLE:
+            return super().trigger_event(event, *args)
+        sid, payload = args[0], args[1:]
+        if not callable(getattr(self, f"on_{event}", None)):
+            return fail(ServiceError("unknown_event",
+                                     f"There is no event '{event}' on {self.namespace}."))
+        if len(payload) > 1:
+            return fail(ServiceError("invalid_payload",
+                                     f"The '{event}' event takes one payload, "
+                                     f"not {len(payload)}."))
+        return super().trigger_event(event, sid, *(payload or (NO_PAYLOAD,)))
 
 
 def save_connection(namespace: str, data: dict) -> None:

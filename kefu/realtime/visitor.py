@@ -1,12 +1,12 @@
 """The public ``/visitor`` namespace used by the chat widget (docs/protocol.md)."""
 from flask import request
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
 from kefu.realtime import broadcast
 from kefu.realtime.common import (
-    acked, connection, refused, refusing, save_connection, visitor_room,
+    ProtocolNamespace, acked, connection, refused, refusing, save_connection, visitor_room,
 )
 from kefu.security import client_address
 from kefu.services import cards, conversations, ratelimit, routing, tickets, visitors
@@ -15,7 +15,7 @@ from kefu.services.errors import ServiceError
 NAMESPACE = "/visitor"
 
 
-class VisitorNamespace(Namespace):
+class VisitorNamespace(ProtocolNamespace):
     """Visitors connect with an optional token, send messages and get answers."""
 
     @refusing
@@ -23,6 +23,7 @@ class VisitorNamespace(Namespace):
         if auth is not None and not isinstance(auth, dict):
             raise refused("invalid_auth", "auth must be an object.")
         auth = auth or {}
+        protocol.storable_values(auth, "auth")  # token, locale, page: all must be text
         if not ratelimit.allow("VISITOR_CONNECT_RATE_LIMIT", "connect", client_address()):
             raise refused("rate_limited", "Too many connections; try again soon.")
         token = auth.get("token")
@@ -35,7 +36,8 @@ class VisitorNamespace(Namespace):
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
         join_room(visitor_room(session["visitor_id"]))
-        emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session})
+        emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session,
+                         "limits": protocol.limits()})
         page = protocol.page(auth)
         if page:
             run_blocking(visitors.record_page, session["visitor_id"], *page)

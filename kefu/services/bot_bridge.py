@@ -70,3 +70,10 @@ def init_app(app):
 def current_bot():
     """The bot of the current app."""
     return current_app.extensions["kefu_bot"].get()
+
+
+def message_language(text: str, fallback: str) -> str:
+    """The language ``text`` is written in, as the bot detects it (``fallback`` if no letters)."""
+    import bot
+
+    return bot.detect_language(text, fallback)

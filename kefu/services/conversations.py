@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kefu import i18n
 from kefu.extensions import db
 from kefu.models import OPEN_STATES, Conversation, ConversationEvent, Message, Visitor, utcnow
-from kefu.services import routing
+from kefu.services import language, routing
 from kefu.services.bot_bridge import current_bot
 from kefu.services.errors import ServiceError
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
@@ -146,6 +146,7 @@ def post_visitor_message(public_id: str, client_msg_id: str, text: str,
     message = Message(conversation=conversation, visitor_id=visitor_id, sender="visitor",
                       text=text, client_msg_id=client_msg_id, answered=False)
     db.session.add(message)
+    language.note_visitor_text(conversation, text)
     visitor.last_seen = utcnow()
     try:
         db.session.commit()
@@ -224,7 +225,7 @@ def bot_reply(conversation: Conversation, message: Message, locale: str,
                               consecutive_suggestions=consecutive_suggestions(conversation.id))
     if decision.action == "escalate":
         return routing.escalate(conversation, decision.reason or "low_confidence",
-                                decision.language, reply_to=message.client_msg_id,
+                                reply_to=message.client_msg_id,
                                 decision=decision,
                                 guesses=top_guesses(bot, message.text, decision.language))
     reply = Message(

@@ -13,6 +13,7 @@ from kefu.extensions import db
 from kefu.models import Conversation, Message, User, utcnow
 from kefu.services import agents, cards, conversations, routing
 from kefu.services.errors import ServiceError
+from kefu.services.language import notice_language
 
 
 def _conversation(conversation_id: int) -> Conversation:
@@ -37,7 +38,7 @@ def _writable(conversation_id: int, user_id: int, states=("agent",)):
 
 def _system(conversation: Conversation, kind: str, **params) -> Message:
     """Store a system notice in the visitor's language, with its kind for other readers."""
-    text, notice = i18n.notice(kind, conversation.visitor.locale, **params)
+    text, notice = i18n.notice(kind, notice_language(conversation), **params)
     message = Message(conversation=conversation, sender="system", text=text,
                       extra={"notice": notice})
     db.session.add(message)

@@ -15,6 +15,7 @@ from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, Visitor, utcnow
 from kefu.services import agents, conversations, settings
 from kefu.services.errors import ServiceError
+from kefu.services.language import notice_language
 
 REASONS = ("low_confidence", "handoff_intent", "visitor_request", "repeated_miss", "bot_error")
 WAIT_SAMPLE = 50  # recent claims the expected wait is the median of
@@ -93,14 +94,15 @@ def waiting_visitor_views() -> list:
     return [(public_id, visitor_view(c, info)) for c, public_id in rows]
 
 
-def escalate(conversation: Conversation, reason: str, lang: str, *, reply_to=None,
+def escalate(conversation: Conversation, reason: str, *, reply_to=None,
              decision=None, guesses=None, text_key: str = "handoff",
              actor_kind: str = "bot") -> list:
     """Move a bot conversation to the waiting queue and tell the visitor where they stand.
 
     ``guesses`` (the bot's top intents) are kept on the event for the agent when the
     decision has no suggestions of its own.  Stores the handoff notice and a second notice with the place in the queue and the
-    expected wait, or, when nobody can chat now, the offer to leave a message.  The
+    expected wait, or, when nobody can chat now, the offer to leave a message, in the
+    conversation's language (:mod:`kefu.services.language`).  The
     conversation waits in the queue either way.  Returns the stored notices.
     """
     previous = conversation.state
@@ -115,6 +117,7 @@ def escalate(conversation: Conversation, reason: str, lang: str, *, reply_to=Non
                                 or list(guesses or []))[:3]}
     conversations._record(conversation, "escalated", previous, "waiting", actor_kind,
                           reason=reason, data=data)
+    lang = notice_language(conversation)
     text, notice = i18n.notice(text_key, lang)
     note = Message(conversation=conversation, sender="system", text=text,
                    reply_to=reply_to, bot_action="escalate",
@@ -152,8 +155,7 @@ def request_human(public_id: str) -> dict:
     messages = []
     escalated = conversation.state == "bot"
     if escalated:
-        messages = escalate(conversation, "visitor_request", visitor.locale,
-                            actor_kind="visitor")
+        messages = escalate(conversation, "visitor_request", actor_kind="visitor")
     db.session.commit()
     return {"conversation": visitor_view(conversation), "messages": messages,
             "escalated": escalated}

@@ -14,15 +14,15 @@ AGENT_EVENTS = ["claim", "open", "note", "transfer", "release", "close", "presen
 
 
 @pytest.mark.parametrize("event", AGENT_EVENTS)
-def test_a_visitor_socket_emitting_agent_events_gets_nothing(app, visitor, waiting_visitor,
-                                                             event):
+def test_a_visitor_socket_emitting_agent_events_gets_unknown_event(app, visitor, waiting_visitor,
+                                                                   event):
     _, conversation_id = waiting_visitor()
     intruder = visitor()
     session_of(intruder)
     ack = intruder.emit(event, {"conversation_id": conversation_id, "to_agent_id": 1,
                                 "client_msg_id": "x", "text": "hi", "status": "online"},
                         namespace="/visitor", callback=True)
-    assert not ack  # no such event on /visitor: an empty ack at most, no effect
+    assert ack_error(ack) == "unknown_event"  # no such event on /visitor, and no effect
     assert intruder.get_received("/visitor") == []
     from kefu.extensions import db
     from kefu.models import Conversation
@@ -164,7 +164,33 @@ def test_the_api_refuses_anonymous_editors_and_deactivated_users(app, desk):
     from tests.helpers import set_active
 
     set_active(app, agent.id, False)
-    assert agent.http.get("/api/v1/tickets").status_code in (401, 403)
+    response = agent.http.get("/api/v1/tickets")
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_a_deactivated_user_is_forbidden_alike_on_rest_and_on_agent(app, desk):
+    """The same user, the same answer: ``forbidden`` on every REST method and on /agent."""
+    agent = desk(connect=False)
+    set_active(app, agent.id, False)
+    for method, path in [("get", "/api/v1/tickets"), ("get", "/api/v1/canned"),
+                         ("post", "/api/v1/canned")]:
+        response = getattr(agent.http, method)(path, json={},
+                                               headers={"X-CSRFToken": agent.csrf})
+        assert (response.status_code, response.get_json()["error"]["code"]) \
+            == (403, "forbidden"), path
+    sio = agent.connect()
+    assert not sio.is_connected("/agent")
+    from kefu.services import agents
+    from kefu.services.errors import ServiceError
+
+    with app.app_context():
+        try:
+            agents.desk_user(agent.id)
+        except ServiceError as error:
+            assert error.code == "forbidden"
+        else:
+            raise AssertionError("a deactivated user passed the desk check")
 
 
 def test_only_admins_edit_canned_replies(app, desk):

@@ -16,6 +16,12 @@ from tests.kefu.test_assignment import (  # noqa: F401  (collected again, on Pos
     test_two_agents_claim_over_sockets_and_one_wins,
 )
 from tests.kefu.test_migrations import test_migrated_schema_matches_the_models  # noqa: F401
+from tests.kefu.test_unstorable_text import (  # noqa: F401
+    test_a_search_for_a_nul_is_invalid_text,
+    test_a_visitor_message_with_unstorable_text_is_invalid_text_and_stores_nothing,
+    test_leave_message_with_unstorable_text_is_invalid_text,
+    test_rest_bodies_with_unstorable_text_are_invalid_text,
+)
 from tests.kefu.test_client_msg_id_scopes import (  # noqa: F401
     test_a_visitor_reusing_an_agents_note_id_is_stored_and_sees_no_note,
     test_an_agent_reusing_a_visitors_id_is_stored_not_taken_for_a_duplicate,

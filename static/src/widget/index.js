@@ -27,6 +27,7 @@ class KefuWidget {
     this.view = null; // the latest ``conversation`` event (agent, queue, offline, can_rate)
     this.readUpTo = 0; // the agent has read the visitor's messages up to this id
     this.readSent = 0; // the visitor has told the server it read up to this id
+    this.maxLength = 2000; // MAX_MESSAGE_LENGTH, replaced by the session's limits
     // The panel's parts become fields: this.panel, this.log, this.input, this.banner, ...
     Object.assign(this, buildPanel(T, {
       toggle: () => (this.panel.classList.contains("open") ? this.hide() : this.open()),
@@ -54,8 +55,9 @@ class KefuWidget {
     store.setOpen(false);
   }
 
-  setStatus(text) {
+  setStatus(text, reason) {
     this.status.textContent = text || "";
+    this.status.dataset.reason = (text && reason) || "";
     this.status.classList.toggle("show", Boolean(text));
   }
 
@@ -74,6 +76,7 @@ class KefuWidget {
   onSession(s) {
     store.setToken(s.token);
     this.setStatus("");
+    if (s.limits) this.maxLength = s.limits.max_message_length;
     this.conversationId = s.conversation_id;
     this.state = s.state;
     this.log.replaceChildren();
@@ -108,6 +111,14 @@ class KefuWidget {
   sendFromInput() {
     const text = this.input.value.trim();
     if (!text) return;
+    // The server counts code points (an emoji is one); refuse here, with the reason shown,
+    // rather than send what it would refuse (docs/protocol.md, "Limits").
+    const length = [...text].length;
+    if (length > this.maxLength) {
+      this.setStatus(fill(T.tooLong, { max: this.maxLength, n: length }), "too_long");
+      return;
+    }
+    if (this.status.dataset.reason === "too_long") this.setStatus("");
     this.input.value = "";
     this.typingOut.stop();
     this.send(text);

@@ -50,7 +50,6 @@ export function buildPanel(T, on) {
   const input = el("textarea");
   input.placeholder = T.placeholder;
   input.setAttribute("aria-label", T.placeholder);
-  input.maxLength = 2000;
   input.dataset.kefu = "input";
   const send = el("button", null, T.send);
   send.type = "submit";
