@@ -99,7 +99,7 @@ def logout_everywhere():
 @login_required
 def password():
     """Change one's own password: every session ends, this browser gets a new one."""
-    form = PasswordForm()
+    form = PasswordForm(formdata=request.form if request.method == "POST" else None)  # no JSON
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("The current password is wrong. · 当前密码不正确。")
