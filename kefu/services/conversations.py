@@ -16,6 +16,7 @@ from kefu.models import Conversation, ConversationEvent, Message, Visitor, utcno
 from kefu.services import routing
 from kefu.services.bot_bridge import current_bot
 from kefu.services.errors import ServiceError
+from kefu.services.markdown import message_html
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def serialize_message(m: Message) -> dict:
         "sender": m.sender,
         "sender_name": m.sender_user.name if m.sender_user_id and m.sender_user else None,
         "text": m.text,
+        "html": message_html(m.sender, m.text),
         "client_msg_id": m.client_msg_id,
         "created_at": m.created_at.isoformat(),
         "reply_to": m.reply_to,
