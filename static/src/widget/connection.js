@@ -36,12 +36,14 @@ export function connectVisitor(server, lang, on) {
   return socket;
 }
 
-/** Emit ``event`` and resolve to the server's ack, or to ``{ok: false}`` with ``offlineText``. */
-export function request(socket, event, payload, offlineText) {
+const OFFLINE = { ok: false, error: { code: "offline" } };
+
+/** Emit ``event`` and resolve to the server's ack, or to an ``offline`` error when there is none. */
+export function request(socket, event, payload) {
   return new Promise((resolve) => {
-    if (!socket || !socket.connected) { resolve({ ok: false, error: { message: offlineText } }); return; }
+    if (!socket || !socket.connected) { resolve(OFFLINE); return; }
     socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-      resolve(err ? { ok: false, error: { message: offlineText } } : ack || { ok: false, error: {} });
+      resolve(err ? OFFLINE : ack || { ok: false, error: {} });
     });
   });
 }

@@ -2,6 +2,7 @@
 const TOKEN_KEY = "kefu.visitor_token";
 const OUTBOX_KEY = "kefu.outbox";
 const OPEN_KEY = "kefu.open";
+const SOUND_KEY = "kefu.sound";
 
 function safe(fn, fallback) {
   try { return fn(); } catch (e) { return fallback; }
@@ -15,6 +16,8 @@ export const store = {
   setOutbox: (items) => safe(() => localStorage.setItem(OUTBOX_KEY, JSON.stringify(items))),
   isOpen: () => safe(() => sessionStorage.getItem(OPEN_KEY) === "1", false),
   setOpen: (v) => safe(() => sessionStorage.setItem(OPEN_KEY, v ? "1" : "0")),
+  soundOn: () => safe(() => localStorage.getItem(SOUND_KEY) === "1", false),
+  setSound: (v) => safe(() => localStorage.setItem(SOUND_KEY, v ? "1" : "0")),
 };
 
 export function newClientMsgId() {
