@@ -44,6 +44,11 @@ class KefuWidget {
     this.followViewport();
     this.typingOut = new TypingSignal((typing) => this.call("typing", { typing }));
     this.typingIn = new TypingLine(T, this.typingLine);
+    // Escape from the page itself (focus on nothing in particular) closes the panel too.
+    document.addEventListener("keydown", (e) => {
+      const idle = document.activeElement === document.body || document.activeElement === null;
+      if (e.key === "Escape" && this.isOpen() && idle) this.hide();
+    });
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) this.notifier.stopFlash();
       if (this.isOpen() && !document.hidden) this.notifier.seen();
@@ -70,7 +75,7 @@ class KefuWidget {
     const hadFocus = this.root.activeElement && this.panel.contains(this.root.activeElement);
     this.panel.classList.remove("open");
     store.setOpen(false);
-    if (hadFocus || this.root.activeElement === null) this.launcher.focus();
+    if (hadFocus || document.activeElement === document.body) this.launcher.focus();
   }
 
   toggleSound() {
