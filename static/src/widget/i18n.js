@@ -1,4 +1,5 @@
 // UI texts of the widget in every language the desk serves.
+export { fill, pickLanguage } from "../shared/text.js";
 export const TEXTS = {
   zh: {
     title: "在线客服",
@@ -119,15 +120,6 @@ export const TEXTS = {
     },
   },
 };
-
-export function pickLanguage(value) {
-  return String(value || "").toLowerCase().startsWith("zh") ? "zh" : "en";
-}
-
-/** ``text`` with every ``{name}`` replaced from ``vars``. */
-export function fill(text, vars) {
-  return String(text).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
-}
 
 /**
  * The text to show for a refused request, in the panel's language: from the catalogue

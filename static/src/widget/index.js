@@ -11,7 +11,7 @@ import { buildPanel } from "./panel.js";
 import { latestAgentMessageId, markReadUpTo, setReceipt } from "./receipts.js";
 import { messageNode } from "./render.js";
 import { store, newClientMsgId } from "./store.js";
-import { TypingLine, TypingSignal } from "./typing.js";
+import { TypingLine, TypingSignal } from "../shared/typing.js";
 
 const script = document.currentScript;
 const SERVER = (script && script.dataset.server) ||

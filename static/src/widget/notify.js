@@ -1,7 +1,8 @@
 // Never a missed reply: while the panel is closed or the tab is hidden, replies count
 // up on the launcher's badge, the tab title flashes "(2) New message", and, if the
 // visitor turned it on, a short tone plays (Web Audio, so no sound file to fetch).
-import { fill } from "./i18n.js";
+import { fill } from "../shared/text.js";
+import { playTone } from "../shared/tone.js";
 
 const FLASH_MS = 1500;
 
@@ -14,7 +15,7 @@ export class Notifier {
     this.unread = 0;
     this.title = document.title;
     this.timer = null;
-    this.audio = null;
+    this.beeps = 0;
   }
 
   /** One reply the visitor has not seen yet. */
@@ -56,17 +57,6 @@ export class Notifier {
   }
 
   beep() {
-    try {
-      this.audio = this.audio || new (window.AudioContext || window.webkitAudioContext)();
-      const osc = this.audio.createOscillator();
-      const gain = this.audio.createGain();
-      osc.frequency.value = 880;
-      gain.gain.setValueAtTime(0.12, this.audio.currentTime);
-      gain.gain.exponentialRampToValueAtTime(0.001, this.audio.currentTime + 0.25);
-      osc.connect(gain).connect(this.audio.destination);
-      osc.start();
-      osc.stop(this.audio.currentTime + 0.25);
-      this.beeps = (this.beeps || 0) + 1;
-    } catch (e) { /* no audio on this page: the badge and title still tell */ }
+    if (playTone()) this.beeps = (this.beeps || 0) + 1;
   }
 }

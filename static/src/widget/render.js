@@ -1,12 +1,9 @@
 // Turning messages into DOM.  Visitor, agent and system text is only ever set as
 // textContent; a bot answer arrives as HTML the server rendered from Markdown and
 // sanitised with a strict allow-list (kefu/services/markdown.py, the ``html`` field).
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
+import { el } from "../shared/dom.js";
+
+export { el };
 
 export function renderBody(message) {
   const body = el("div", "kefu-body");
