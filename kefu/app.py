@@ -52,8 +52,9 @@ def create_app(test_config=None, *, instance_path=None):
     security.init_app(app)
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(models.User, int(user_id))
+    def load_user(login_session_id):
+        # The cookie names a login session; a revoked one logs the browser out.
+        return models.LoginSession.user_of(login_session_id)
 
     from kefu.agent import bp as agent_bp
     from kefu.api import bp as api_bp

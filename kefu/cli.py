@@ -15,6 +15,8 @@ def init_app(app):
     """Register the commands on the app's CLI group."""
     app.cli.add_command(setup_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_password_command)
+    app.cli.add_command(deactivate_user_command)
     app.cli.add_command(train_command)
     app.cli.add_command(serve_command)
 
@@ -39,6 +41,24 @@ def create_user(email, name, role, password=None):
     db.session.add(user)
     db.session.commit()
     return user, password
+
+
+def find_user(email) -> User:
+    """The user with this email (any case), or a ClickException."""
+    user = db.session.scalars(
+        select(User).where(func.lower(User.email) == email.strip().lower())).first()
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    return user
+
+
+def ended_sessions(ids) -> None:
+    """Tell running servers (through the signal) which sessions just ended."""
+    from kefu.signals import sessions_revoked
+
+    sessions_revoked.send(current_app._get_current_object(), login_ids=ids)
+    click.echo(f"Ended {len(ids)} login session(s); open desk sockets are cut within "
+               f"{current_app.config['REVOCATION_CHECK_SECONDS']:g} s.")
 
 
 def ensure_admin():
@@ -141,3 +161,31 @@ def serve_command(host, port, no_setup):
     from kefu.serve import serve
 
     serve(app, host, port, socketio.async_mode)
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.option("--password", help="Generated and printed when omitted.")
+def set_password_command(email, password):
+    """Give a user a new password; every session of theirs ends."""
+    user = find_user(email)
+    new = password or secrets.token_urlsafe(12)
+    ids = user.change_password(new)
+    db.session.commit()
+    click.echo(f"New password set for {user.email}")
+    if not password:
+        click.echo(f"Password: {new}")
+    ended_sessions(ids)
+
+
+@click.command("deactivate-user")
+@with_appcontext
+@click.argument("email")
+def deactivate_user_command(email):
+    """Lock a user out: no more logins, and every session of theirs ends."""
+    user = find_user(email)
+    ids = user.deactivate()
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}")
+    ended_sessions(ids)

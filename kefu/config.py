@@ -30,7 +30,9 @@ class Defaults:
     MESSAGE_QUEUE = None  # e.g. redis://localhost:6379/0 for several processes
     RATELIMIT_STORAGE_URI = "memory://"  # redis://... when several processes run
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # login POSTs per address
+    #: Login attempts per account from any address; an account is locked at most this long.
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
     SEARCH_RATE_LIMIT = "30 per minute"  # per user: each search scans the messages
     VISITOR_MESSAGE_RATE_LIMIT = "20 per 10 seconds"
     VISITOR_CONNECT_RATE_LIMIT = "30 per minute"
@@ -45,6 +47,9 @@ class Defaults:
     TRUSTED_PROXIES = 0
     PRESENCE_HEARTBEAT_SECONDS = 20  # how often a process refreshes its agents' sockets
     PRESENCE_TTL_SECONDS = 60  # a socket not refreshed for this long counts as gone
+    #: How often each process looks for its agent sockets whose login was revoked
+    #: where no broadcast reached it (the CLI); revocations in a server cut at once.
+    REVOCATION_CHECK_SECONDS = 2.0
     INTENTS_DIR = str(PROJECT_ROOT / "intents")
     MODEL_DIR = None  # filled in with instance/model
     BOT_RELOAD_CHECK_SECONDS = 2.0
@@ -56,6 +61,9 @@ class Defaults:
     #: Origins besides the server's own whose pages may open /agent (the cookie-authenticated
     #: namespace), e.g. ["https://desk.example.com"] when the workspace is served elsewhere.
     AGENT_ALLOWED_ORIGINS = []
+    #: Connections (websockets, long-polls, page requests in flight) one process holds;
+    #: the next is answered ``503 server_full`` (kefu/serve.py).
+    MAX_CONNECTIONS = 10000
     MAX_CONTENT_LENGTH = 256 * 1024  # request bodies; the largest real one is a few KB
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,7 +12,7 @@ from typing import Optional
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-    UniqueConstraint, event,
+    UniqueConstraint, event, false, select, text, update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +46,11 @@ class UTCDateTime(db.TypeDecorator):
 ROLES = ("admin", "agent", "editor")
 SENDERS = ("visitor", "bot", "agent", "system", "note")  # note: private, agents only
 STATES = ("bot", "waiting", "agent", "closed")
+OPEN_STATES = ("bot", "waiting", "agent")
+#: The condition of the partial unique index that allows one open conversation per visitor.
+OPEN_CONDITION = text("state IN ('bot', 'waiting', 'agent')")
+#: Rows written by the desk (agents' messages and notes, the bot's and system lines).
+DESK_CONDITION = text("visitor_id IS NULL")
 
 
 class User(UserMixin, db.Model):
@@ -76,6 +81,88 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: str) -> bool:
         """Admins may do everything any role may."""
         return self.role == "admin" or self.role in roles
+
+    #: The login session this object was loaded through (set by the login and the loader).
+    login_session_id = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookies: the login session, never the user id.
+
+        A cookie then names one revocable server-side session, so a copy of it dies
+        with that session (logout, password change, deactivation).
+        """
+        if not self.login_session_id:
+            raise AttributeError("this user was not loaded through a login session")
+        return self.login_session_id
+
+    def start_session(self, user_agent: str | None, address: str | None) -> "LoginSession":
+        """Open a new login session for this user (call on a successful login)."""
+        login = LoginSession(user=self, user_agent=(user_agent or "")[:255] or None,
+                             address=(address or "")[:64] or None)
+        db.session.add(login)
+        self.login_session_id = login.id
+        return login
+
+    def revoke_sessions(self) -> list:
+        """End every live login session of this user; returns their ids (to cut sockets)."""
+        ids = list(db.session.scalars(select(LoginSession.id).where(
+            LoginSession.user_id == self.id, LoginSession.revoked_at.is_(None))))
+        if ids:
+            db.session.execute(update(LoginSession).where(LoginSession.id.in_(ids))
+                               .values(revoked_at=utcnow()))
+        return ids
+
+    def change_password(self, password: str) -> list:
+        """Set a new password and end every session (a thief's copy among them)."""
+        self.set_password(password)
+        return self.revoke_sessions()
+
+    def deactivate(self) -> list:
+        """Lock the user out: no login, and every session ends now."""
+        self.active = False
+        return self.revoke_sessions()
+
+
+class LoginSession(db.Model):
+    """One login of a user in one browser, named by a random id carried in its cookies.
+
+    Signed cookies alone cannot be taken back; a row can.  Every request and every
+    ``/agent`` event asks :meth:`live`, so revoking the row ends the session everywhere
+    at once, whichever process serves it.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user", "user_id", "revoked_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                    default=lambda: secrets.token_urlsafe(24))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    user_agent: Mapped[Optional[str]] = mapped_column(String(255))
+    address: Mapped[Optional[str]] = mapped_column(String(64))
+
+    user: Mapped["User"] = relationship()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("id", secrets.token_urlsafe(24))
+        super().__init__(**kwargs)
+
+    @property
+    def live(self) -> bool:
+        """Not revoked, and its user may still log in."""
+        return self.revoked_at is None and self.user is not None and bool(self.user.active)
+
+    @classmethod
+    def user_of(cls, session_id) -> Optional["User"]:
+        """The user behind a live login session id, or None (revoked, unknown, deactivated)."""
+        if not isinstance(session_id, str) or not session_id:
+            return None
+        login = db.session.get(cls, session_id)
+        if login is None or not login.live:
+            return None
+        login.user.login_session_id = login.id
+        return login.user
 
 
 class Visitor(db.Model):
@@ -108,6 +195,9 @@ class Conversation(db.Model):
         Index("ix_conversations_visitor_state", "visitor_id", "state"),
         Index("ix_conversations_state_escalated", "state", "escalated_at"),
         Index("ix_conversations_agent_state", "assigned_agent_id", "state"),
+        # At most one open conversation per visitor, however many requests race to open it.
+        Index("uq_conversations_one_open_per_visitor", "visitor_id", unique=True,
+              sqlite_where=OPEN_CONDITION, postgresql_where=OPEN_CONDITION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,11 +222,21 @@ class Conversation(db.Model):
 
 
 class Message(db.Model):
-    """A line in a conversation; visitor lines carry the client's id for idempotency."""
+    """A line in a conversation; visitor lines carry the client's id for idempotency.
+
+    A visitor's ``client_msg_id`` is unique per visitor (``visitor_id`` is set on visitor
+    lines only), so a resend finds the first copy in whichever conversation it landed;
+    agents' ids stay unique per conversation.  ``answered`` is claimed by the one request
+    that stores the bot's reply to a visitor line, in the reply's own transaction.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (
-        UniqueConstraint("conversation_id", "client_msg_id", name="uq_messages_client_msg"),
+        UniqueConstraint("visitor_id", "client_msg_id", name="uq_messages_visitor_client_msg"),
+        # Agents' ids (messages and notes: no visitor_id) are unique per conversation; they
+        # never collide with the visitor's own ids in the same chat.
+        Index("uq_messages_desk_client_msg", "conversation_id", "client_msg_id", unique=True,
+              sqlite_where=DESK_CONDITION, postgresql_where=DESK_CONDITION),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
 
@@ -145,6 +245,9 @@ class Message(db.Model):
         ForeignKey("conversations.id", ondelete="CASCADE")
     )
     sender: Mapped[str] = mapped_column(String(16))
+    visitor_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("visitors.id", ondelete="CASCADE", name="fk_messages_visitor_id"))
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sender_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(Text)
     client_msg_id: Mapped[Optional[str]] = mapped_column(String(64))

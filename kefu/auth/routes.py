@@ -1,15 +1,31 @@
-"""Login and logout; logins are rate-limited per address."""
-import secrets
+"""Logging in and out, changing one's password, and ending one's sessions.
+
+A login opens a server-side :class:`~kefu.models.LoginSession` whose id is all the
+cookies carry, so every way out (logout, "log out everywhere", a new password,
+deactivation) takes effect at once on every copy of the cookie and every socket.
+Failed logins are limited per address (Flask-Limiter) and per account.
+"""
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from kefu.auth import bp
-from kefu.auth.forms import LoginForm
+from kefu.auth.forms import LoginForm, PasswordForm
 from kefu.extensions import db, limiter
-from kefu.models import User
+from kefu.models import LoginSession, User, utcnow
+from kefu.security import client_address
+from kefu.services import ratelimit
+from kefu.signals import sessions_revoked
+
+#: Said for every failed login, so nobody learns which of email or password was wrong.
+WRONG = "Wrong email or password. · 邮箱或密码不正确。"
+#: Checked for an unknown email, so that it costs as long as a wrong password does.
+UNKNOWN_EMAIL_HASH = generate_password_hash("kefu: no account has this password")
+ACCOUNT_LIMITED = ("Too many failed logins for this account; try again in a few minutes. · "
+                   "该账号登录失败次数过多，请几分钟后再试。")
 
 
 def _safe_next(target):
@@ -20,6 +36,10 @@ def _safe_next(target):
     return None
 
 
+def _home(user):
+    return url_for("agent.workspace") if user.has_role("agent") else url_for("widget.demo_shop")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"],
                methods=["POST"])
@@ -27,31 +47,78 @@ def login():
     """Show the form; on POST check the password of an active user."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalars(
-            select(User).where(func.lower(User.email) == form.email.data.strip().lower())
-        ).first()
-        if user is None or not user.check_password(form.password.data):
-            flash("Wrong email or password.", "error")
-        elif not user.active:
-            flash("This account is deactivated.", "error")
+        email = form.email.data.strip().lower()
+        # Attempts per account, whatever address they come from (any email, known or
+        # not, so the limit reveals nothing), counted before the password is checked so
+        # that a burst of parallel guesses cannot slip past; the lock ends with the window.
+        if not ratelimit.allow("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email):
+            flash(ACCOUNT_LIMITED, "error")
+            return render_template("auth/login.html", form=form), 429
+        user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+        if user is None:
+            check_password_hash(UNKNOWN_EMAIL_HASH, form.password.data)  # same time as a user
+            flash(WRONG, "error")
+        elif not user.check_password(form.password.data):
+            flash(WRONG, "error")
+        elif not user.active:  # said only to someone who knows the password
+            flash("This account is deactivated. · 该账号已停用。", "error")
         else:
+            user.start_session(request.headers.get("User-Agent"), client_address())
+            db.session.commit()
             login_user(user, remember=form.remember.data)
-            session["login_id"] = secrets.token_urlsafe(16)  # names this browser's sockets
-            home = url_for("agent.workspace") if user.has_role("agent") else url_for("widget.demo_shop")
-            return redirect(_safe_next(request.args.get("next")) or home)
+            return redirect(_safe_next(request.args.get("next")) or _home(user))
     return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session (POST with CSRF token, so no link can log someone out).
+    """End this login session (POST with CSRF token, so no link can log someone out).
 
-    The desk sockets this browser opened are cut too: they were authenticated by the
-    cookie at connect time and would otherwise outlive it.
+    Every copy of this browser's cookies stops working, and the desk sockets opened
+    under it are cut (the ``user_logged_out`` signal, in :mod:`kefu.realtime`).
     """
-    from kefu.realtime.agent import drop_login
-
-    drop_login(session.pop("login_id", None))
+    _end(current_user.login_session_id)
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every login session of this user, in every browser."""
+    ids = current_user.revoke_sessions()
+    db.session.commit()
+    sessions_revoked.send(current_app._get_current_object(), login_ids=ids)
+    logout_user()
+    flash("Logged out everywhere. · 已在所有设备上退出。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password: every session ends, this browser gets a new one."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("The current password is wrong. · 当前密码不正确。")
+        else:
+            user = current_user._get_current_object()
+            ids = user.change_password(form.new.data)
+            user.start_session(request.headers.get("User-Agent"), client_address())
+            db.session.commit()
+            sessions_revoked.send(current_app._get_current_object(), login_ids=ids)
+            login_user(user)
+            flash("Password changed; your other sessions have ended. · "
+                  "密码已修改，其他登录已退出。", "info")
+            return redirect(_home(user))
+    return (render_template("auth/password.html", form=form),
+            400 if request.method == "POST" else 200)
+
+
+def _end(login_session_id):
+    login = db.session.get(LoginSession, login_session_id) if login_session_id else None
+    if login is not None and login.revoked_at is None:
+        login.revoked_at = utcnow()
+        db.session.commit()

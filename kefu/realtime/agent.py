@@ -3,6 +3,7 @@ import functools
 import logging
 
 from flask import current_app, request, session
+from flask_login import user_logged_out
 from flask_socketio import Namespace, emit, join_room
 
 from kefu import protocol
@@ -13,6 +14,7 @@ from kefu.realtime.common import acked, connection, logged, refused, refusing, s
 from kefu.security import same_origin_or_allowed
 from kefu.services import agents, cards, handoff, ratelimit
 from kefu.services.errors import ServiceError
+from kefu.signals import sessions_revoked
 
 NAMESPACE = "/agent"
 log = logging.getLogger(__name__)
@@ -28,9 +30,9 @@ def desk_only(handler):
 
     @functools.wraps(handler)
     def wrapper(self, *args):
-        user_id = connection(NAMESPACE).get("user_id")
+        mine = connection(NAMESPACE)
         try:
-            me = run_blocking(agents.desk_user, user_id)
+            me = run_blocking(agents.desk_user, mine.get("user_id"), mine.get("login_id"))
         except ServiceError:
             socketio.start_background_task(_drop, request.sid)
             raise
@@ -44,11 +46,22 @@ def _drop(sid):
     socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
-def drop_login(login_id) -> None:
-    """Disconnect every ``/agent`` socket (in any process) opened under this browser login."""
-    if login_id:
-        for sid in run_blocking(agents.sockets_of_login, login_id):
-            socketio.server.disconnect(sid, namespace=NAMESPACE)
+def drop_logins(login_ids) -> None:
+    """Disconnect every ``/agent`` socket (in any process) opened under these logins."""
+    for sid in run_blocking(agents.sockets_of_logins, [i for i in login_ids if i]):
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _on_logged_out(app, user=None, **_):
+    drop_logins([getattr(user, "login_session_id", None)])
+
+
+def _on_sessions_revoked(app, login_ids=(), **_):
+    drop_logins(login_ids)
+
+
+user_logged_out.connect(_on_logged_out)
+sessions_revoked.connect(_on_sessions_revoked)
 
 
 def _hello(user_id: int) -> dict:
@@ -68,11 +81,30 @@ def _heartbeat_loop(app):
             log.exception("presence heartbeat failed")
 
 
+def _revocation_loop(app):
+    """Cut this process's sockets whose login ended, however it ended.
+
+    Revocations made in this process or announced through the message queue cut their
+    sockets at once; this sweep catches the rest (the CLI, a process that missed it).
+    """
+    interval = app.config["REVOCATION_CHECK_SECONDS"]
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                for sid in run_blocking(agents.revoked_sockets):
+                    socketio.server.disconnect(sid, namespace=NAMESPACE)
+        except Exception:  # the next sweep, and every event's own check, still refuse
+            log.exception("revocation sweep failed")
+
+
 def _start_heartbeat():
-    """One heartbeat task per server process (none under the test client)."""
+    """One heartbeat and one revocation sweep per server process (none under the test client)."""
     app = current_app._get_current_object()
     if not app.testing and "kefu_presence" not in app.extensions:
         app.extensions["kefu_presence"] = socketio.start_background_task(_heartbeat_loop, app)
+        app.extensions["kefu_revocation"] = socketio.start_background_task(
+            _revocation_loop, app)
 
 
 class AgentNamespace(Namespace):
@@ -84,12 +116,12 @@ class AgentNamespace(Namespace):
         # (no cross-site WebSocket hijacking).
         if not same_origin_or_allowed(request.headers.get("Origin")):
             raise refused("bad_origin", "Pages from this origin may not open the desk.")
-        user_id = session.get("_user_id")
-        if user_id is None:
+        login_id = session.get("_user_id")  # Flask-Login keeps the login session's id here
+        if login_id is None:
             raise refused("unauthorized", "Log in as an agent first.")
-        me = run_blocking(agents.desk_user, user_id)
-        run_blocking(agents.connect, request.sid, me["id"], session.get("login_id"))
-        save_connection(NAMESPACE, {"user_id": me["id"]})
+        me = run_blocking(agents.desk_user_of_login, login_id)
+        run_blocking(agents.connect, request.sid, me["id"], login_id)
+        save_connection(NAMESPACE, {"user_id": me["id"], "login_id": login_id})
         join_room(broadcast.AGENTS_ROOM)
         join_room(broadcast.agent_room(me["id"]))
         hello = run_blocking(_hello, me["id"])

@@ -51,8 +51,11 @@ class VisitorNamespace(Namespace):
         result = run_blocking(conversations.post_visitor_message, visitor, client_msg_id,
                               text, intent)
         room = visitor_room(visitor)
-        if not result["duplicate"]:  # a resent message is neither stored nor answered twice
+        # A resent message is neither stored nor answered twice; it is answered late
+        # (answered_now) when the first attempt was stored but its reply was lost.
+        if not result["duplicate"]:
             emit("message", result["message"], to=room, skip_sid=request.sid)
+        if not result["duplicate"] or result["answered_now"]:
             for reply in result["replies"]:
                 emit("message", reply, to=room)
             emit("conversation", result["conversation"], to=room)

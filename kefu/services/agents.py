@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 
 from kefu.auth.access import DESK_ROLES, is_desk_user
 from kefu.extensions import db
-from kefu.models import AgentConnection, Conversation, User, utcnow
+from kefu.models import AgentConnection, Conversation, LoginSession, User, utcnow
 from kefu.services.errors import ServiceError
 
 #: Names this process in AgentConnection rows (host, pid and a random part).
@@ -24,14 +24,46 @@ PROCESS_ID = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
 STATUSES = ("online", "away")
 
 
-def desk_user(user_id) -> dict:
-    """The active agent or admin ``user_id`` as a dict; ServiceError ``forbidden`` otherwise."""
+def desk_user(user_id, login_id=None) -> dict:
+    """The active agent or admin ``user_id`` as a dict; ServiceError otherwise.
+
+    With ``login_id`` the login session the socket rode in on must be live as well
+    (``session_revoked`` once logout, a password change or deactivation ended it).
+    """
     user = db.session.get(User, int(user_id)) if user_id is not None else None
     if user is None:
         raise ServiceError("unauthorized", "Log in as an agent first.")
+    if login_id is not None:
+        login = db.session.get(LoginSession, login_id)
+        if login is None or login.user_id != user.id or login.revoked_at is not None:
+            raise ServiceError("session_revoked", "This login has ended; log in again.")
     if not is_desk_user(user):
         raise ServiceError("forbidden", "Only active agents and admins may use the desk.")
     return {"id": user.id, "name": user.name, "role": user.role}
+
+
+def desk_user_of_login(login_id) -> dict:
+    """The desk user behind a login session id from the cookie (``unauthorized`` if none)."""
+    login = db.session.get(LoginSession, login_id) if isinstance(login_id, str) else None
+    if login is None:
+        raise ServiceError("unauthorized", "Log in as an agent first.")
+    return desk_user(login.user_id, login_id)
+
+
+def revoked_sockets(process_id: str = PROCESS_ID) -> list:
+    """Sids of this process's sockets whose login ended or whose user may no longer work.
+
+    Each process sweeps its own sockets with this, so a revocation made where no socket
+    server runs (the CLI, a process without a message queue) still cuts them soon.
+    """
+    rows = db.session.execute(
+        select(AgentConnection.sid)
+        .join(User, User.id == AgentConnection.user_id)
+        .outerjoin(LoginSession, LoginSession.id == AgentConnection.login_id)
+        .where(AgentConnection.process_id == process_id)
+        .where((LoginSession.id.is_(None)) | (LoginSession.revoked_at.is_not(None))
+               | (User.active.is_(False)) | (User.role.not_in(DESK_ROLES))))
+    return [sid for (sid,) in rows]
 
 
 def _fresh_after():
@@ -46,10 +78,13 @@ def connect(sid: str, user_id: int, login_id: str | None = None) -> None:
     db.session.commit()
 
 
-def sockets_of_login(login_id: str) -> list:
-    """The sids of every socket (in any process) opened under one browser login."""
+def sockets_of_logins(login_ids) -> list:
+    """The sids of every socket (in any process) opened under these browser logins."""
+    login_ids = list(login_ids)
+    if not login_ids:
+        return []
     return list(db.session.scalars(select(AgentConnection.sid)
-                                   .where(AgentConnection.login_id == login_id)))
+                                   .where(AgentConnection.login_id.in_(login_ids))))
 
 
 def disconnect(sid: str) -> None:

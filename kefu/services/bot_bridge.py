@@ -6,10 +6,11 @@ and swaps the reference atomically, so a running server answers with the new mod
 without a restart and no request ever sees a half-loaded one.
 """
 import os
-import threading
 import time
 
 from flask import current_app
+
+from kefu.concurrency import os_lock
 
 
 class BotService:
@@ -22,7 +23,7 @@ class BotService:
         self._bot = None
         self._stamp = None
         self._checked_at = 0.0
-        self._lock = threading.Lock()
+        self._lock = os_lock()  # taken from the thread pool's OS threads
 
     def _disk_stamp(self):
         try:

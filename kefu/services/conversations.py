@@ -7,48 +7,27 @@ knowing it is stored, and nothing holds a live ORM object across threads.
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from kefu import i18n
 from kefu.extensions import db
-from kefu.models import Conversation, ConversationEvent, Message, Visitor, utcnow
+from kefu.models import OPEN_STATES, Conversation, ConversationEvent, Message, Visitor, utcnow
 from kefu.services import routing
 from kefu.services.bot_bridge import current_bot
 from kefu.services.errors import ServiceError
-from kefu.services.markdown import message_html
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
+from kefu.services.visitor_history import visitor_history
+from kefu.services.wire import serialize_message  # noqa: F401  (re-exported for the services)
 
 log = logging.getLogger(__name__)
 
-OPEN_STATES = ("bot", "waiting", "agent")
-
-
-def serialize_message(m: Message) -> dict:
-    """The wire form of a message (``message`` event and acks)."""
-    extra = m.extra or {}
-    return {
-        "id": m.id,
-        "conversation_id": m.conversation_id,
-        "sender": m.sender,
-        "sender_name": m.sender_user.name if m.sender_user_id and m.sender_user else None,
-        "text": m.text,
-        "html": message_html(m.sender, m.text),
-        "client_msg_id": m.client_msg_id,
-        "created_at": m.created_at.isoformat(),
-        "reply_to": m.reply_to,
-        "intent": m.intent,
-        "confidence": m.confidence,
-        "action": m.bot_action,
-        "suggestions": extra.get("suggestions", []),
-        "quick_replies": extra.get("quick_replies", []),
-        "links": extra.get("links", []),
-        "notice": extra.get("notice") if m.sender == "system" else None,
-    }
+#: Attempts at finding or opening the visitor's conversation when others race to open it.
+OPEN_ATTEMPTS = 5
 
 
 def open_conversation_of(visitor: Visitor):
-    """The visitor's conversation that is not closed, or None."""
+    """The visitor's conversation that is not closed, or None (the database allows one)."""
     return db.session.scalars(
         select(Conversation)
         .where(Conversation.visitor_id == visitor.id, Conversation.state.in_(OPEN_STATES))
@@ -57,13 +36,28 @@ def open_conversation_of(visitor: Visitor):
     ).first()
 
 
-def history(conversation_id: int, limit: int) -> list:
-    """The last ``limit`` messages of a conversation, oldest first."""
-    rows = db.session.scalars(
-        select(Message).where(Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc()).limit(limit)
-    ).all()
-    return [serialize_message(m) for m in reversed(rows)]
+def open_or_create_conversation(visitor: Visitor) -> Conversation:
+    """The visitor's open conversation, opened (and committed) if there is none.
+
+    Concurrent first messages of a new visitor all get here at once; the partial
+    unique index ``uq_conversations_one_open_per_visitor`` lets one INSERT win and the
+    others fail with IntegrityError, after which they read the winner's conversation.
+    """
+    visitor_id = visitor.id
+    for _ in range(OPEN_ATTEMPTS):
+        conversation = open_conversation_of(visitor)
+        if conversation is not None:
+            return conversation
+        conversation = Conversation(visitor_id=visitor_id, state="bot")
+        db.session.add(conversation)
+        try:
+            db.session.flush()
+            _record(conversation, "created", None, "bot", "visitor")
+            db.session.commit()
+            return conversation
+        except IntegrityError:  # another request opened it first: read theirs
+            db.session.rollback()
+    raise ServiceError("internal_error", "Could not open a conversation; please resend.")
 
 
 def open_visitor_session(token, locale: str, user_agent: str | None) -> dict:
@@ -91,7 +85,7 @@ def open_visitor_session(token, locale: str, user_agent: str | None) -> dict:
         "visitor_id": visitor.public_id,
         "conversation_id": conversation.id if conversation else None,
         "state": conversation.state if conversation else "bot",
-        "messages": history(conversation.id, current_app.config["HISTORY_LIMIT"])
+        "messages": visitor_history(conversation.id, current_app.config["HISTORY_LIMIT"])
         if conversation else [],
         "greeting": i18n.text("greeting", locale),
         "locale": locale,
@@ -106,67 +100,98 @@ def _visitor(public_id: str) -> Visitor:
     return visitor
 
 
-def _replies_to(conversation_id: int, client_msg_id: str) -> list:
-    rows = db.session.scalars(
-        select(Message).where(Message.conversation_id == conversation_id,
-                              Message.reply_to == client_msg_id).order_by(Message.id)
-    ).all()
-    return [serialize_message(m) for m in rows]
-
-
 def message_by_client_id(conversation_id: int, client_msg_id: str):
-    """The message a client already sent with this id in this conversation, or None."""
+    """The message an agent already sent with this id in this conversation, or None.
+
+    Only desk rows (no ``visitor_id``): the visitor's ids are its own, so an agent's
+    message is never mistaken for a resend of the visitor's, nor the other way round.
+    """
     return db.session.scalars(select(Message).where(
-        Message.conversation_id == conversation_id,
+        Message.conversation_id == conversation_id, Message.visitor_id.is_(None),
         Message.client_msg_id == client_msg_id)).first()
 
 
-def _duplicate(existing: Message) -> dict:
-    """A resent visitor message: what was stored the first time, answered once."""
-    return {"message": serialize_message(existing), "duplicate": True,
-            "replies": _replies_to(existing.conversation_id, existing.client_msg_id),
-            "conversation": conversation_summary(existing.conversation)}
+def visitor_message_by_client_id(visitor_id: int, client_msg_id: str):
+    """The message this visitor already sent with this id, in any conversation, or None."""
+    return db.session.scalars(select(Message).where(
+        Message.visitor_id == visitor_id, Message.client_msg_id == client_msg_id)).first()
+
+
+def _resent(existing: Message, locale: str, intent: str | None) -> dict:
+    """A resent visitor message: stored once; answered now if its answer was lost.
+
+    A crash between storing a message and storing the bot's reply leaves the message
+    unanswered; while the bot still owns the conversation, the resend gets the reply
+    (once: :func:`_answer` claims it).  ``replies`` holds only replies made now.
+    """
+    conversation = existing.conversation
+    replies = _answer(conversation, existing, locale, intent)
+    return {"message": serialize_message(existing), "duplicate": True, "replies": replies,
+            "answered_now": bool(replies), "conversation": conversation_summary(conversation)}
 
 
 def post_visitor_message(public_id: str, client_msg_id: str, text: str,
                          intent: str | None = None) -> dict:
-    """Store a visitor message (once per client_msg_id), then let the bot answer.
+    """Store a visitor message (once per visitor and client_msg_id), then let the bot answer.
 
-    Returns ``{"message", "duplicate", "replies", "conversation"}``.  The visitor
-    message is committed before the bot is asked, so a bot failure never loses it.
+    Returns ``{"message", "duplicate", "replies", "answered_now", "conversation"}``.  The
+    visitor message is committed before the bot is asked, so a bot failure never loses it.
     """
     visitor = _visitor(public_id)
-    conversation = open_conversation_of(visitor)
-    if conversation is not None:
-        existing = message_by_client_id(conversation.id, client_msg_id)
-        if existing is not None:
-            return _duplicate(existing)
-    else:
-        conversation = Conversation(visitor=visitor, state="bot")
-        db.session.add(conversation)
-        db.session.flush()
-        _record(conversation, "created", None, "bot", "visitor")
-    message = Message(conversation=conversation, sender="visitor", text=text,
-                      client_msg_id=client_msg_id)
+    visitor_id, locale = visitor.id, visitor.locale
+    existing = visitor_message_by_client_id(visitor_id, client_msg_id)
+    if existing is not None:
+        return _resent(existing, locale, intent)
+    conversation = open_or_create_conversation(visitor)
+    message = Message(conversation=conversation, visitor_id=visitor_id, sender="visitor",
+                      text=text, client_msg_id=client_msg_id, answered=False)
     db.session.add(message)
     visitor.last_seen = utcnow()
     try:
         db.session.commit()
     except IntegrityError:  # the same client_msg_id raced in from another tab
         db.session.rollback()
-        return _duplicate(message_by_client_id(conversation.id, client_msg_id))
+        existing = visitor_message_by_client_id(visitor_id, client_msg_id)
+        if existing is None:
+            raise
+        return _resent(existing, locale, intent)
     stored = serialize_message(message)
-    replies = []
-    if conversation.state == "bot":
-        try:
-            replies = bot_reply(conversation, message, visitor.locale, intent)
-        except Exception:  # the visitor's message is stored; a person takes over
-            log.exception("bot failed on message %s", message.id)
-            db.session.rollback()
-            replies = routing.escalate(conversation, "bot_error", visitor.locale,
-                               text_key="bot_unavailable", reply_to=client_msg_id)
-    return {"message": stored, "duplicate": False, "replies": replies,
+    replies = _answer(conversation, message, locale, intent)
+    return {"message": stored, "duplicate": False, "replies": replies, "answered_now": False,
             "conversation": conversation_summary(conversation)}
+
+
+def _claim_reply(message_id: int) -> bool:
+    """Mark a visitor message answered; True for the one caller whose UPDATE changed it.
+
+    The claim is committed together with the reply (by :func:`bot_reply` or
+    ``routing.escalate``), so a crash before the reply leaves the message unanswered
+    and a rival resend blocks on the row, then finds it answered.
+    """
+    return db.session.execute(
+        update(Message).where(Message.id == message_id, Message.answered.is_(False))
+        .values(answered=True).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _answer(conversation: Conversation, message: Message, locale: str,
+            intent: str | None) -> list:
+    """The bot's reply to ``message`` while the bot owns the chat, stored at most once."""
+    if conversation.state != "bot" or message.answered:
+        return []
+    message_id, client_msg_id = message.id, message.client_msg_id
+    if not _claim_reply(message_id):
+        db.session.rollback()
+        return []
+    try:
+        return bot_reply(conversation, message, locale, intent)
+    except Exception:  # the visitor's message is stored; a person takes over
+        log.exception("bot failed on message %s", message_id)
+        db.session.rollback()
+        if not _claim_reply(message_id):
+            db.session.rollback()
+            return []
+        return routing.escalate(conversation, "bot_error", locale,
+                                text_key="bot_unavailable", reply_to=client_msg_id)
 
 
 def consecutive_suggestions(conversation_id: int) -> int:

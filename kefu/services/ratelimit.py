@@ -17,6 +17,10 @@ class EventLimiter:
         """Count one hit; False when the caller is over ``limit`` (e.g. "20 per 10 seconds")."""
         return self._limiter.hit(parse(limit), *identity)
 
+    def test(self, limit: str, *identity: str) -> bool:
+        """True when one more hit would be allowed; counts nothing."""
+        return self._limiter.test(parse(limit), *identity)
+
 
 def init_app(app):
     """Create the limiter with the app's storage setting."""
@@ -27,6 +31,15 @@ def allow(setting: str, *identity: str) -> bool:
     """True when one more event under the limit named by config ``setting`` is allowed."""
     app = current_app
     return app.extensions["kefu_event_limiter"].hit(app.config[setting], setting, *identity)
+
+
+def allows(setting: str, *identity: str) -> bool:
+    """True when one more event under ``setting`` would be allowed (counts nothing).
+
+    For limits that count failures only: ask first, :func:`allow` after a failure.
+    """
+    app = current_app
+    return app.extensions["kefu_event_limiter"].test(app.config[setting], setting, *identity)
 
 
 def require(setting: str, *identity: str) -> None:

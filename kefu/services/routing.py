@@ -148,12 +148,7 @@ def request_human(public_id: str) -> dict:
     ``{"conversation": view, "messages": [...], "escalated": bool}``.
     """
     visitor = conversations._visitor(public_id)
-    conversation = conversations.open_conversation_of(visitor)
-    if conversation is None:
-        conversation = Conversation(visitor=visitor, state="bot")
-        db.session.add(conversation)
-        db.session.flush()
-        conversations._record(conversation, "created", None, "bot", "visitor")
+    conversation = conversations.open_or_create_conversation(visitor)
     messages = []
     escalated = conversation.state == "bot"
     if escalated:

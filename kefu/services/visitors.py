@@ -10,6 +10,7 @@ from kefu.extensions import db
 from kefu.models import Conversation, Message
 from kefu.services import cards, conversations, routing
 from kefu.services.errors import ServiceError
+from kefu.services.visitor_history import visible_to_visitor
 
 MAX_PAGES = 10
 
@@ -34,7 +35,7 @@ def mark_read(public_id: str, message_id: int):
     conversation = _open(public_id)
     message = db.session.get(Message, message_id)
     if conversation is None or message is None or message.conversation_id != conversation.id \
-            or message.sender == "note":
+            or not visible_to_visitor(message):
         raise ServiceError("not_found", "That message is not in your conversation.")
     conversation.visitor_read_up_to = max(conversation.visitor_read_up_to or 0, message_id)
     db.session.commit()

@@ -3,6 +3,7 @@ events cross from one process to the other."""
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 
@@ -10,6 +11,7 @@ import pytest
 import requests
 import socketio
 
+from kefu.config import PROJECT_ROOT
 from tests.live import LiveServer, free_port
 
 pytestmark = pytest.mark.slow
@@ -61,19 +63,44 @@ def two_servers(tmp_path_factory, trained_model_dir, redis_url):
             server.stop()
 
 
-def agent_socket(server, email, password):
-    """Log in over HTTP and connect to /agent with the session cookie."""
+def logged_in(server, email, password):
+    """A requests session logged in through the real form."""
     http = requests.Session()
     page = http.get(server.url + "/auth/login", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = http.post(server.url + "/auth/login", allow_redirects=False, timeout=10,
                          data={"email": email, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.text[:300]
+    return http
+
+
+def socket_with_cookies(server, http):
+    """Connect to /agent on ``server`` with the cookies of ``http`` (any server's)."""
     cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
     client = socketio.SimpleClient()
     client.connect(server.url, namespace="/agent", headers={"Cookie": cookie},
                    transports=["websocket"])
     return client
+
+
+def agent_socket(server, email, password):
+    """Log in over HTTP and connect to /agent with the session cookie."""
+    return socket_with_cookies(server, logged_in(server, email, password))
+
+
+def wait_disconnected(client, timeout=10):
+    """True once the server has cut ``client`` (events before that are skipped)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            client.receive(timeout=0.5)
+        except socketio.exceptions.DisconnectedError:
+            return True
+        except socketio.exceptions.TimeoutError:
+            pass
+        if not client.connected:
+            return True
+    return False
 
 
 def receive_until(client, predicate, timeout=10):
@@ -150,3 +177,33 @@ def test_an_anonymous_agent_socket_is_refused_with_a_code(two_servers):
                        wait_timeout=10)
     client.disconnect()
     assert refusals[0]["data"]["code"] == "unauthorized"
+
+
+def test_logging_out_on_one_server_cuts_the_same_login_on_the_other(two_servers):
+    a, b = two_servers
+    password = a.create_user("zhao@example.com", "小赵")
+    http = logged_in(a, "zhao@example.com", password)
+    on_b = socket_with_cookies(b, http)  # the same login, served by the other process
+    try:
+        assert receive_until(on_b, lambda n, d: n == "hello")["me"]["name"] == "小赵"
+        page = http.get(a.url + "/agent/", timeout=10).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        http.post(a.url + "/auth/logout", data={"csrf_token": token}, timeout=10)
+        assert wait_disconnected(on_b)
+    finally:
+        on_b.disconnect()
+
+
+def test_deactivating_from_the_cli_cuts_sockets_in_every_server(two_servers):
+    a, b = two_servers
+    password = a.create_user("qian@example.com", "小钱")
+    sockets = [agent_socket(server, "qian@example.com", password) for server in (a, b)]
+    try:
+        for client in sockets:
+            receive_until(client, lambda n, d: n == "hello")
+        subprocess.run([sys.executable, "-m", "kefu", "deactivate-user", "qian@example.com"],
+                       cwd=PROJECT_ROOT, env=a.env, check=True, capture_output=True, timeout=60)
+        assert all(wait_disconnected(client) for client in sockets)
+    finally:
+        for client in sockets:
+            client.disconnect()

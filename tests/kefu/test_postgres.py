@@ -16,6 +16,23 @@ from tests.kefu.test_assignment import (  # noqa: F401  (collected again, on Pos
     test_two_agents_claim_over_sockets_and_one_wins,
 )
 from tests.kefu.test_migrations import test_migrated_schema_matches_the_models  # noqa: F401
+from tests.kefu.test_client_msg_id_scopes import (  # noqa: F401
+    test_a_visitor_reusing_an_agents_note_id_is_stored_and_sees_no_note,
+    test_an_agent_reusing_a_visitors_id_is_stored_not_taken_for_a_duplicate,
+)
+from tests.kefu.test_lost_reply import (  # noqa: F401
+    test_a_resend_of_a_message_that_lost_its_reply_is_answered_once,
+    test_resends_racing_in_threads_store_one_reply,
+)
+from tests.kefu.test_one_open_conversation import (  # noqa: F401
+    test_racing_first_messages_and_a_handoff_request_share_one_conversation,
+    test_the_database_refuses_a_second_open_conversation,
+)
+from tests.kefu.test_private_notes import (  # noqa: F401
+    chat_with_notes,
+    test_a_resend_after_reconnecting_answers_without_any_note,
+    test_reconnecting_visitor_gets_the_chat_without_any_note,
+)
 from tests.kefu.test_visitor_protocol import (  # noqa: F401
     test_a_token_only_ever_reaches_its_own_conversation,
     test_message_is_acknowledged_after_it_is_stored_and_the_bot_replies,

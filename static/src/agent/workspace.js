@@ -51,11 +51,19 @@ export class Workspace {
     this.socket = io("/agent", { transports: ["websocket", "polling"], withCredentials: true });
     const s = this.socket;
     s.on("connect", () => this.setConn(true));
-    s.on("disconnect", () => this.setConn(false));
+    s.on("disconnect", (reason) => {
+      this.setConn(false);
+      // The server cuts the desk when this login ends (logout elsewhere, a new password,
+      // deactivation); socket.io does not retry that by itself. Connecting again is then
+      // refused, which sends this page to the login form.
+      if (reason === "io server disconnect") s.connect();
+    });
     s.on("connect_error", (err) => {
       this.setConn(false);
       const code = err && err.data && err.data.code;
-      if (code === "unauthorized") window.location.href = "/auth/login?next=/agent/";
+      if (["unauthorized", "session_revoked", "forbidden"].includes(code)) {
+        window.location.href = "/auth/login?next=/agent/";
+      }
     });
     s.on("hello", (h) => this.onHello(h));
     s.on("queue", (q) => this.onQueue(q.queue || q));

@@ -1,0 +1,196 @@
+"""The servers benchmarks/load.py measures, and what they cost read from /proc.
+
+Each target is a list of real processes on loopback: the framework floor
+(benchmarks/floor_server.py), ``kefu run`` on SQLite, or one or two ``kefu run``
+processes on PostgreSQL (tests/pg.py) with a throwaway Redis as message queue and
+rate-limit store.  Two processes are two ports for now, with the visitors split
+between them (nginx in front comes later, docs/deploy.md).  CPU time and RSS come
+from /proc/<pid>/stat and /proc/<pid>/status rather than psutil: four numbers do not
+justify a dependency.
+"""
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.live import LiveServer, free_port  # noqa: E402
+
+FLOOR_SCRIPT = ROOT / "benchmarks" / "floor_server.py"
+#: Limits high enough that the benchmark never trips them (docs/protocol.md has the real ones).
+NO_LIMITS = {"KEFU_VISITOR_MESSAGE_RATE_LIMIT": "1000000 per minute",
+             "KEFU_VISITOR_CONNECT_RATE_LIMIT": "1000000 per minute"}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of ``pid`` in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class FloorServer:
+    """benchmarks/floor_server.py in a subprocess, started like tests/live.py's LiveServer."""
+
+    def __init__(self, workdir: Path, async_mode: str, extra_args=()):
+        self.extra_args = list(extra_args)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.async_mode = async_mode
+        self.log_path = Path(workdir) / f"floor-{async_mode}-{self.port}.log"
+        self.proc = None
+
+    def start(self, timeout=30):
+        """Launch and wait until /healthz answers."""
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(FLOOR_SCRIPT), "--port", str(self.port),
+             "--async-mode", self.async_mode, *self.extra_args], cwd=ROOT, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"floor exited: {self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"floor did not start: {self.log_path.read_text()}")
+
+    def stop(self):
+        """Terminate and wait."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+class Target:
+    """The processes of one server under test: ``urls`` to connect to, ``pids`` to measure."""
+
+    def __init__(self, name, servers):
+        self.name = name
+        self.servers = servers
+
+    @property
+    def urls(self):
+        return [s.url for s in self.servers]
+
+    @property
+    def pids(self):
+        return [s.proc.pid for s in self.servers]
+
+    def cpu_seconds(self):
+        return sum(cpu_seconds(pid) for pid in self.pids)
+
+    def rss_mb(self):
+        return sum(rss_mb(pid) for pid in self.pids)
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A throwaway redis-server on a free loopback port that saves nothing; yields its URL."""
+    import redis
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+class Stack:
+    """Starts targets by name; PostgreSQL and Redis are started once, on first need."""
+
+    SERVERS = ("floor", "kefu-sqlite", "kefu-pg1", "kefu-pg2")
+
+    def __init__(self, workdir: Path, model_dir: Path, log):
+        self.workdir, self.model_dir, self.log = Path(workdir), model_dir, log
+        self.exits = contextlib.ExitStack()
+        self.postgres = self.redis_url = None
+        self.started = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.exits.close()
+
+    def _distributed(self):
+        """PostgreSQL + Redis, started on first use and stopped with the stack."""
+        if self.postgres is None:
+            from tests.pg import PostgresServer
+
+            self.postgres = PostgresServer().start()
+            self.exits.callback(self.postgres.stop)
+            self.redis_url = self.exits.enter_context(redis_server())
+            self.log(f"PostgreSQL on port {self.postgres.port}, Redis at {self.redis_url}")
+        self.started += 1
+        name = f"bench_{self.started}"
+        self.postgres.execute(f"CREATE DATABASE {name}")
+        return {"KEFU_DATABASE_URL": self.postgres.url(name),
+                "KEFU_MESSAGE_QUEUE": self.redis_url,
+                "KEFU_RATELIMIT_STORAGE_URI": self.redis_url}
+
+    def start(self, server: str, mode: str) -> Target:
+        """A fresh ``server`` in ``mode`` (a new database each time), up and answering."""
+        self.started += 1
+        if server == "floor":
+            return Target(server, [FloorServer(self.workdir, mode).start()])
+        env = dict(NO_LIMITS)
+        processes = 1
+        if server.startswith("kefu-pg"):
+            env.update(self._distributed())
+            processes = int(server[len("kefu-pg"):])
+        servers = []
+        try:
+            for i in range(processes):  # one after the other: the first one migrates
+                instance = self.workdir / f"instance-{self.started}-{mode}-{i}"
+                servers.append(LiveServer(instance, self.model_dir, async_mode=mode,
+                                          env=env).start())
+        except Exception:
+            for s in servers:
+                s.stop()
+            raise
+        return Target(server, servers)

@@ -1,0 +1,12 @@
+"""Domain signals that the transport listens to, so domain code never imports it.
+
+``sessions_revoked`` is sent with ``login_ids`` after a commit that ended login
+sessions (password change, deactivation, "log out everywhere"); :mod:`kefu.realtime`
+cuts the sockets opened under them, in every process.  A plain logout is Flask-Login's
+own ``user_logged_out`` signal.
+"""
+from blinker import Namespace
+
+signals = Namespace()
+
+sessions_revoked = signals.signal("sessions-revoked")
