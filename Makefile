@@ -4,7 +4,7 @@ VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
-BUNDLE  := static/dist/kefu-widget.js
+BUNDLE  := static/dist/manifest.json
 JS_SRC  := $(shell find static/src -type f 2>/dev/null)
 PYTEST_ARGS ?=
 

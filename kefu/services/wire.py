@@ -1,5 +1,6 @@
 """The wire form of a stored message, shared by every service that answers with one."""
 from kefu.models import Message
+from kefu.services.markdown import message_html
 
 
 def serialize_message(m: Message) -> dict:
@@ -11,6 +12,7 @@ def serialize_message(m: Message) -> dict:
         "sender": m.sender,
         "sender_name": m.sender_user.name if m.sender_user_id and m.sender_user else None,
         "text": m.text,
+        "html": message_html(m.sender, m.text),
         "client_msg_id": m.client_msg_id,
         "created_at": m.created_at.isoformat(),
         "reply_to": m.reply_to,

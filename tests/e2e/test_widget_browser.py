@@ -55,22 +55,3 @@ def test_markup_typed_by_a_visitor_is_shown_as_text(browser, live_server):
     assert page.locator(".msg img").count() == 0
     assert alerts == []
     page.close()
-
-
-@pytest.mark.parametrize("locale, reason", [("zh-CN", "消息太长"), ("en-US", "too long")])
-def test_a_text_over_the_limit_is_not_sent_and_the_visitor_sees_why(browser, live_server,
-                                                                     locale, reason):
-    page = browser.new_page(locale=locale)
-    open_widget(page, live_server.url)
-    box = page.locator("[data-kefu=input]")
-    box.fill("好" * 2001)
-    page.locator("[data-kefu=send]").click()
-    status = page.locator(".status")
-    status.wait_for()
-    assert reason in status.inner_text() and "2000" in status.inner_text()
-    assert page.locator(".msg.visitor").count() == 0  # nothing sent
-    assert box.input_value() == "好" * 2001  # the text is kept to shorten
-    ask(page, "how long does shipping take")
-    assert page.locator(".msg.visitor").count() == 1
-    assert not status.is_visible()
-    page.close()

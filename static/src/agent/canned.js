@@ -1,7 +1,7 @@
 // Canned replies: loaded from /api/v1/canned, inserted with "/shortcut" in the
 // composer; admins edit them on their page.  Variables such as {visitor_name} are
 // filled in by the server only (``rendered`` with ``?conversation_id=``), never here.
-import { el } from "../widget/render.js";
+import { el } from "../shared/dom.js";
 import { api } from "./api.js";
 import { t } from "./i18n.js";
 

@@ -1,6 +1,6 @@
 // The middle and right columns for the open conversation: header and actions, handoff
 // banner, transcript, typing line, composer state, visitor details.
-import { el } from "../widget/render.js";
+import { el } from "../shared/dom.js";
 import { t } from "./i18n.js";
 import { visitorName, duration, waitedSeconds } from "./format.js";
 import { handoffBanner, keyOf, messageRow } from "./transcript.js";

@@ -1,6 +1,6 @@
 // The composer: reply or private note, "/shortcut" canned replies, typing signals.
-import { el } from "../widget/render.js";
-import { TypingSignal } from "../widget/typing.js";
+import { el } from "../shared/dom.js";
+import { TypingSignal } from "../shared/typing.js";
 
 export class Composer {
   constructor(form, canned, { onSend, onTyping, conversationId }) {

@@ -1,6 +1,6 @@
 // The right column: who the visitor is (first seen, language, browser, pages,
 // earlier conversations) and the private notes on this conversation.
-import { el } from "../widget/render.js";
+import { el } from "../shared/dom.js";
 import { t } from "./i18n.js";
 import { browserName, dateTime, visitorName } from "./format.js";
 

@@ -1,6 +1,7 @@
 // Workspace texts in both languages the desk serves; the agent's browser language
 // picks one, the switch in the top bar overrides it (remembered in localStorage).
-import { pickLanguage } from "../widget/i18n.js";
+import { fill, pickLanguage } from "../shared/text.js";
+import { local } from "../shared/storage.js";
 
 const KEY = "kefu.agent.lang";
 
@@ -79,11 +80,7 @@ export const TEXTS = {
   },
 };
 
-let lang = pickLanguage(safeGet() || document.getElementById("workspace")?.dataset.lang || navigator.language);
-
-function safeGet() {
-  try { return localStorage.getItem(KEY); } catch (e) { return null; }
-}
+let lang = pickLanguage(local.get(KEY) || document.getElementById("workspace")?.dataset.lang || navigator.language);
 
 export function currentLang() {
   return lang;
@@ -91,15 +88,13 @@ export function currentLang() {
 
 export function setLang(value) {
   lang = pickLanguage(value);
-  try { localStorage.setItem(KEY, lang); } catch (e) { /* private mode */ }
+  local.set(KEY, lang);
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
 }
 
 /** The text ``key`` in the current language, with ``{name}`` placeholders filled in. */
 export function t(key, vars) {
-  let s = TEXTS[lang][key] ?? TEXTS.en[key] ?? key;
-  if (vars) for (const [k, v] of Object.entries(vars)) s = s.split("{" + k + "}").join(String(v));
-  return s;
+  return fill(TEXTS[lang][key] ?? TEXTS.en[key] ?? key, vars);
 }
 
 /** Fill every ``data-i18n`` element under ``root`` (the static parts of the page). */

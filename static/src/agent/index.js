@@ -1,5 +1,5 @@
 // Entry point of the agent workspace bundle (static/dist/kefu-agent.js).
-import { el } from "../widget/render.js";
+import { el } from "../shared/dom.js";
 import { currentLang, setLang, t, translateStatic } from "./i18n.js";
 import { setSoundEnabled, soundEnabled, unlockAudio } from "./notify.js";
 import { renderCannedPage } from "./canned.js";

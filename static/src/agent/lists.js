@@ -1,5 +1,5 @@
 // The left column: the waiting queue and the agent's own chats, with unread counts.
-import { el } from "../widget/render.js";
+import { el } from "../shared/dom.js";
 import { t, reasonText, noticeText } from "./i18n.js";
 import { duration, visitorName, waitedSeconds, clock } from "./format.js";
 

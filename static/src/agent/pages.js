@@ -1,5 +1,5 @@
 // The two single-column pages: left messages (tickets) and search in past conversations.
-import { el } from "../widget/render.js";
+import { el } from "../shared/dom.js";
 import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { dateTime, visitorName } from "./format.js";

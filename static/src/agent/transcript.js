@@ -1,6 +1,6 @@
 // The middle column's history: every message of the conversation, the bot's part
-// included.  Visitor, agent and note text only ever goes in through textContent; bot
-// Markdown goes through markdown-it with raw HTML disabled (the widget's renderBody).
+// included.  Visitor, agent and note text only ever goes in through textContent; a bot
+// answer is the HTML the server rendered and sanitised (the widget's renderBody).
 import { el, renderBody } from "../widget/render.js";
 import { t, reasonText, noticeText } from "./i18n.js";
 import { clock, percent } from "./format.js";

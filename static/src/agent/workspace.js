@@ -1,15 +1,15 @@
 // The agent workspace: one /agent socket (docs/protocol.md, protocol 2), the cards
 // of the queue and of my chats, the open conversation, and the actions on it.
 import { io } from "socket.io-client";
-import { newClientMsgId } from "../widget/store.js";
+import { newClientMsgId } from "../shared/ids.js";
 import { t } from "./i18n.js";
 import { renderList } from "./lists.js";
 import { ChatView } from "./chat.js";
 import { Composer } from "./composer.js";
 import { Canned } from "./canned.js";
 import { beep, setBadge } from "./notify.js";
+import { requestAck } from "../shared/ack.js";
 
-const ACK_TIMEOUT_MS = 10000;
 const PRESENCE = { online: 0, away: 1, offline: 2 };
 
 /** Online agents first, then away, then offline; by name within each. */
@@ -82,12 +82,7 @@ export class Workspace {
   }
 
   emit(event, payload) {
-    return new Promise((resolve) => {
-      this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-        if (err) resolve({ ok: false, error: { code: "timeout", message: "No answer from the server" } });
-        else resolve(ack || { ok: false, error: { code: "no_ack", message: "Empty answer" } });
-      });
-    });
+    return requestAck(this.socket, event, payload);
   }
 
   // ---- cards ----------------------------------------------------------------

@@ -2,8 +2,9 @@
 // acknowledged requests that never hang when the server is unreachable.
 import { io } from "socket.io-client";
 import { store } from "./store.js";
+import { requestAck } from "../shared/ack.js";
 
-export const ACK_TIMEOUT_MS = 10000;
+export { ACK_TIMEOUT_MS } from "../shared/ack.js";
 
 // The server refused the stored identity: the widget drops it and starts a fresh chat.
 const REFUSED_IDENTITY = ["invalid_token", "unknown_visitor", "token_expired"];
@@ -36,12 +37,5 @@ export function connectVisitor(server, lang, on) {
   return socket;
 }
 
-/** Emit ``event`` and resolve to the server's ack, or to ``{ok: false}`` with ``offlineText``. */
-export function request(socket, event, payload, offlineText) {
-  return new Promise((resolve) => {
-    if (!socket || !socket.connected) { resolve({ ok: false, error: { message: offlineText } }); return; }
-    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-      resolve(err ? { ok: false, error: { message: offlineText } } : ack || { ok: false, error: {} });
-    });
-  });
-}
+/** Emit ``event`` and resolve to the server's ack, or to an ``offline`` error when there is none. */
+export const request = requestAck;

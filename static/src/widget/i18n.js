@@ -1,4 +1,5 @@
 // UI texts of the widget in every language the desk serves.
+export { fill, pickLanguage } from "../shared/text.js";
 export const TEXTS = {
   zh: {
     title: "在线客服",
@@ -11,7 +12,6 @@ export const TEXTS = {
     offline: "连接已断开，正在重连…",
     didYouMean: "您是想问：",
     failed: "发送失败，点击重试",
-    tooLong: "消息太长（{n} 个字符），最多 {max} 个字符，请分几条发送。",
     you: "我",
     bot: "机器人",
     agent: "客服",
@@ -39,6 +39,26 @@ export const TEXTS = {
     rateAsk: "请为本次服务打分",
     rateThanks: "感谢您的评价！",
     star: "{n} 星",
+    unread: "{n} 条未读消息",
+    newReply: "({n}) 新消息",
+    sound: "提示音",
+    soundOn: "提示音：开",
+    soundOff: "提示音：关",
+    counter: "{n}/{max}",
+    tooLong: "消息太长：最多 {max} 个字，当前 {n} 个。",
+    refused: "未发送：{reason}",
+    errors: {
+      rate_limited: "您发送得太快了，请稍等片刻再试。",
+      text_too_long: "消息太长，最多 2000 个字。",
+      empty_text: "消息不能为空。",
+      invalid_email: "邮箱地址看起来不正确。",
+      already_rated: "您已经评价过了。",
+      not_closed: "对话结束后才能评价。",
+      internal_error: "服务器出错了，请稍后再试。",
+      unknown_visitor: "会话已失效，请刷新页面。",
+      invalid_state: "现在无法进行此操作。",
+      offline: "连接已断开，消息会在重新连接后发送。",
+    },
   },
   en: {
     title: "Support",
@@ -51,7 +71,6 @@ export const TEXTS = {
     offline: "Connection lost, reconnecting…",
     didYouMean: "Did you mean:",
     failed: "Not sent, tap to retry",
-    tooLong: "Your message is too long ({n} characters); the limit is {max}. Please split it.",
     you: "You",
     bot: "Bot",
     agent: "Agent",
@@ -79,14 +98,34 @@ export const TEXTS = {
     rateAsk: "How did we do?",
     rateThanks: "Thanks for your rating!",
     star: "{n} stars",
+    unread: "{n} unread messages",
+    newReply: "({n}) New message",
+    sound: "Sound",
+    soundOn: "Sound: on",
+    soundOff: "Sound: off",
+    counter: "{n}/{max}",
+    tooLong: "Too long: at most {max} characters, this is {n}.",
+    refused: "Not sent: {reason}",
+    errors: {
+      rate_limited: "You are sending messages too fast. Please wait a moment.",
+      text_too_long: "The message is too long (at most 2000 characters).",
+      empty_text: "The message is empty.",
+      invalid_email: "That email address does not look right.",
+      already_rated: "You have already rated this chat.",
+      not_closed: "You can rate the chat once it has ended.",
+      internal_error: "Something went wrong on our side. Please try again.",
+      unknown_visitor: "This chat session has expired. Please reload the page.",
+      invalid_state: "That is not possible right now.",
+      offline: "Connection lost; the message will be sent when we are back.",
+    },
   },
 };
 
-export function pickLanguage(value) {
-  return String(value || "").toLowerCase().startsWith("zh") ? "zh" : "en";
-}
-
-/** ``text`` with every ``{name}`` replaced from ``vars``. */
-export function fill(text, vars) {
-  return String(text).replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+/**
+ * The text to show for a refused request, in the panel's language: from the catalogue
+ * by the server's stable ``code``, never the server's English ``message``.
+ */
+export function errorText(T, error) {
+  const code = error && error.code;
+  return (code && T.errors[code]) || T.failed;
 }

@@ -4,19 +4,21 @@
 // socket (connection.js), messages (render.js), the handoff forms (handoff.js),
 // typing (typing.js) and read ticks (receipts.js).
 import { ACK_TIMEOUT_MS, connectVisitor, request } from "./connection.js";
-import { TEXTS, fill, pickLanguage } from "./i18n.js";
+import { TEXTS, errorText, fill, pickLanguage } from "./i18n.js";
 import { leaveMessageForm, queueText, ratingNode } from "./handoff.js";
+import { Notifier } from "./notify.js";
 import { buildPanel } from "./panel.js";
 import { latestAgentMessageId, markReadUpTo, setReceipt } from "./receipts.js";
 import { messageNode } from "./render.js";
 import { store, newClientMsgId } from "./store.js";
-import { TypingLine, TypingSignal } from "./typing.js";
+import { TypingLine, TypingSignal } from "../shared/typing.js";
 
 const script = document.currentScript;
 const SERVER = (script && script.dataset.server) ||
   (script && script.src ? new URL(script.src).origin : window.location.origin);
 const LANG = pickLanguage((script && script.dataset.locale) || navigator.language);
 const T = TEXTS[LANG];
+const COUNTER_MARGIN = 200; // the counter shows this close to the session's limit
 
 class KefuWidget {
   constructor() {
@@ -35,14 +37,32 @@ class KefuWidget {
       send: () => this.sendFromInput(),
       typed: () => this.typed(),
       requestHuman: () => this.requestHuman(),
+      sound: () => this.toggleSound(),
     }));
+    this.notifier = new Notifier(T, this.badge, () => store.soundOn());
+    this.showSound();
+    this.followViewport();
     this.typingOut = new TypingSignal((typing) => this.call("typing", { typing }));
     this.typingIn = new TypingLine(T, this.typingLine);
-    document.addEventListener("visibilitychange", () => this.markRead());
+    // Escape from the page itself (focus on nothing in particular) closes the panel too.
+    document.addEventListener("keydown", (e) => {
+      const idle = document.activeElement === document.body || document.activeElement === null;
+      if (e.key === "Escape" && this.isOpen() && idle) this.hide();
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) this.notifier.stopFlash();
+      if (this.isOpen() && !document.hidden) this.notifier.seen();
+      this.markRead();
+    });
     if (store.isOpen()) this.open();
   }
 
+  isOpen() {
+    return this.panel.classList.contains("open");
+  }
+
   open() {
+    this.notifier.seen();
     this.panel.classList.add("open");
     store.setOpen(true);
     if (!this.socket) this.connect();
@@ -50,9 +70,52 @@ class KefuWidget {
     setTimeout(() => this.input.focus(), 0);
   }
 
+  /** Close the panel; focus goes back to the launcher, so a keyboard user is not lost. */
   hide() {
+    const hadFocus = this.root.activeElement && this.panel.contains(this.root.activeElement);
     this.panel.classList.remove("open");
     store.setOpen(false);
+    if (hadFocus || document.activeElement === document.body) this.launcher.focus();
+  }
+
+  toggleSound() {
+    store.setSound(!store.soundOn());
+    this.showSound();
+  }
+
+  showSound() {
+    const on = store.soundOn();
+    this.soundButton.textContent = on ? T.soundOn : T.soundOff;
+    this.soundButton.setAttribute("aria-pressed", String(on));
+  }
+
+  /**
+   * Keep the full-screen phone panel inside the visual viewport, so the on-screen
+   * keyboard shrinks the panel instead of covering the input.
+   */
+  followViewport() {
+    const vv = window.visualViewport;
+    if (!vv) return;
+    const update = () => this.setViewportCss(
+      `:host { --kefu-vh: ${Math.round(vv.height)}px; } ` +
+      `@media (max-width: 639px) { .panel { top: ${Math.round(vv.offsetTop)}px; bottom: auto; } }`);
+    vv.addEventListener("resize", update);
+    vv.addEventListener("scroll", update);
+    update();
+  }
+
+  /** The counter near the limit, and a visible reason when the text is over it. */
+  typedLength() {
+    const n = [...this.input.value].length;
+    this.counter.hidden = n < this.maxLength - COUNTER_MARGIN;
+    this.counter.textContent = fill(T.counter, { n, max: this.maxLength });
+    this.counter.classList.toggle("over", n > this.maxLength);
+    if (n <= this.maxLength && this.reason.dataset.why === "too_long") this.showReason("");
+  }
+
+  showReason(text, why) {
+    this.reason.textContent = text;
+    this.reason.dataset.why = text ? why || "" : "";
   }
 
   setStatus(text, reason) {
@@ -111,15 +174,16 @@ class KefuWidget {
   sendFromInput() {
     const text = this.input.value.trim();
     if (!text) return;
-    // The server counts code points (an emoji is one); refuse here, with the reason shown,
-    // rather than send what it would refuse (docs/protocol.md, "Limits").
+    // The server counts code points (an emoji is one): refuse here, with the reason
+    // shown, rather than send what it would refuse (docs/protocol.md, "Limits").
     const length = [...text].length;
     if (length > this.maxLength) {
-      this.setStatus(fill(T.tooLong, { max: this.maxLength, n: length }), "too_long");
-      return;
+      this.showReason(fill(T.tooLong, { n: length, max: this.maxLength }), "too_long");
+      return; // kept in the box, never cut
     }
-    if (this.status.dataset.reason === "too_long") this.setStatus("");
+    this.showReason("");
     this.input.value = "";
+    this.typedLength();
     this.typingOut.stop();
     this.send(text);
   }
@@ -147,8 +211,17 @@ class KefuWidget {
       if (failed) {
         failed.classList.remove("pending");
         failed.classList.add("failed");
-        failed.title = (ack && ack.error && ack.error.message) || T.failed;
-        failed.addEventListener("click", () => { failed.remove(); this.send(item.text, item.intent); }, { once: true });
+        const why = errorText(T, ack && ack.error);
+        const reason = failed.appendChild(document.createElement("div"));
+        reason.className = "reason";
+        reason.dataset.kefu = "reason";
+        reason.textContent = fill(T.refused, { reason: why });
+        failed.dataset.error = (ack && ack.error && ack.error.code) || "";
+        failed.title = T.failed;
+        failed.tabIndex = 0;
+        const retry = () => { failed.remove(); this.send(item.text, item.intent); };
+        failed.addEventListener("click", retry, { once: true });
+        failed.addEventListener("keydown", (e) => { if (e.key === "Enter") retry(); }, { once: true });
       }
     });
   }
@@ -161,6 +234,10 @@ class KefuWidget {
 
   onMessage(m) {
     this.addMessage(m);
+    if (m.sender !== "visitor") {
+      this.announce(m);
+      if (!this.isOpen() || document.hidden) this.notifier.arrived();
+    }
     if (m.sender === "agent") {
       this.typingIn.show({ typing: false });
       this.markRead();
@@ -198,8 +275,14 @@ class KefuWidget {
     this.log.scrollTop = this.log.scrollHeight;
   }
 
+  /** Read a new message out to screen readers: who wrote it, then its text. */
+  announce(m) {
+    const who = m.sender === "agent" ? m.sender_name || T.agent : m.sender === "bot" ? T.bot : "";
+    this.announcer.textContent = (who ? who + ": " : "") + (m.text || "");
+  }
+
   call(event, payload) {
-    return request(this.socket, event, payload, T.offline);
+    return request(this.socket, event, payload);
   }
 
   async requestHuman() {
@@ -207,7 +290,7 @@ class KefuWidget {
     const ack = await this.call("request_human", {});
     this.humanButton.disabled = false;
     if (ack.ok && ack.conversation) this.applyConversation(ack.conversation);
-    else if (!ack.ok) this.setStatus((ack.error && ack.error.message) || T.failed);
+    else if (!ack.ok) this.setStatus(errorText(T, ack.error));
   }
 
   async leaveMessage(values) {
@@ -220,11 +303,12 @@ class KefuWidget {
 
   /** The error text a form shows for a failed ack, or null when it worked. */
   problemOf(ack) {
-    return ack.ok ? null : (ack.error && ack.error.message) || T.failed;
+    return ack.ok ? null : errorText(T, ack.error);
   }
 
   /** Let the agent see the visitor typing (only while a person may be there). */
   typed() {
+    this.typedLength();
     if (this.state === "agent" || this.state === "waiting") this.typingOut.typed();
   }
 
@@ -235,7 +319,7 @@ class KefuWidget {
 
   /** Tell the server the visitor saw the agent's messages, when the panel is really visible. */
   markRead() {
-    if (!this.panel.classList.contains("open") || document.hidden || !this.socket || !this.socket.connected) return;
+    if (!this.isOpen() || document.hidden || !this.socket || !this.socket.connected) return;
     const latest = latestAgentMessageId(this.rendered.values());
     if (latest > this.readSent) {
       this.readSent = latest;

@@ -2,7 +2,7 @@
 // input and the "talk to a person" button. Built once; the widget fills it in.
 // The shadow root keeps the host page's CSS out and ours in.
 import { el } from "./render.js";
-import { CSS } from "./styles.js";
+import { CSS, adoptStyles } from "./styles.js";
 
 // An inline SVG, not an emoji: it looks the same with or without an emoji font.
 const LAUNCHER_ICON = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">' +
@@ -10,22 +10,26 @@ const LAUNCHER_ICON = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidd
 
 /**
  * Attach the widget to the page and return its parts.
- * ``on`` holds the callbacks: toggle, close, send (Enter or the send button), typed, requestHuman.
+ * ``on`` holds the callbacks: toggle, close (also Escape), send (Enter or the send button),
+ * typed, requestHuman, sound (the sound toggle).
  */
 export function buildPanel(T, on) {
   const host = el("div");
   host.id = "kefu-widget";
   document.body.appendChild(host);
   const root = host.attachShadow({ mode: "open" });
-  const style = el("style");
-  style.textContent = CSS;
-  root.appendChild(style);
+  adoptStyles(root, CSS);
+  const setViewportCss = adoptStyles(root, "");
 
   const launcher = el("button", "launcher");
   launcher.innerHTML = LAUNCHER_ICON;
   launcher.setAttribute("aria-label", T.open);
   launcher.dataset.kefu = "launcher";
   launcher.addEventListener("click", on.toggle);
+  const badge = el("span", "badge");
+  badge.hidden = true;
+  badge.dataset.kefu = "badge";
+  launcher.append(badge);
 
   const panel = el("section", "panel");
   panel.setAttribute("role", "dialog");
@@ -43,8 +47,13 @@ export function buildPanel(T, on) {
   const banner = el("div", "banner");
   banner.dataset.kefu = "banner";
   const log = el("div", "log");
-  log.setAttribute("aria-live", "polite");
+  log.setAttribute("role", "log");
   log.dataset.kefu = "log";
+  // New messages are read out from here, one short line each (the log itself is not
+  // live: a reload would read the whole transcript).
+  const announcer = el("div", "sr");
+  announcer.setAttribute("aria-live", "polite");
+  announcer.dataset.kefu = "announcer";
 
   const form = el("form");
   const input = el("textarea");
@@ -68,9 +77,22 @@ export function buildPanel(T, on) {
   humanButton.type = "button";
   humanButton.dataset.kefu = "human";
   humanButton.addEventListener("click", on.requestHuman);
-  tools.append(humanButton);
+  const soundButton = el("button", "sound", T.sound);
+  soundButton.type = "button";
+  soundButton.dataset.kefu = "sound";
+  soundButton.addEventListener("click", on.sound);
+  const counter = el("span", "counter");
+  counter.hidden = true;
+  counter.dataset.kefu = "counter";
+  counter.setAttribute("aria-live", "polite");
+  const reason = el("div", "error");
+  reason.dataset.kefu = "input-error";
+  reason.setAttribute("role", "alert");
+  tools.append(humanButton, soundButton, counter);
 
-  panel.append(header, status, banner, log, typingLine, form, tools);
+  panel.append(header, status, banner, log, typingLine, reason, form, tools, announcer);
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); on.close(); } });
   root.append(panel, launcher);
-  return { root, launcher, panel, subtitle, status, banner, log, form, input, typingLine, humanButton };
+  return { root, launcher, badge, panel, subtitle, status, banner, log, form, input, typingLine,
+    humanButton, soundButton, counter, reason, announcer, setViewportCss };
 }

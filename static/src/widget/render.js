@@ -1,27 +1,14 @@
-// Turning messages into DOM.  Visitor and agent text is only ever set as textContent;
-// bot answers are Markdown rendered with raw HTML disabled, so no message can inject markup.
-import MarkdownIt from "markdown-it";
+// Turning messages into DOM.  Visitor, agent and system text is only ever set as
+// textContent; a bot answer arrives as HTML the server rendered from Markdown and
+// sanitised with a strict allow-list (kefu/services/markdown.py, the ``html`` field).
+import { el } from "../shared/dom.js";
 
-const md = new MarkdownIt({ html: false, linkify: true, breaks: true });
-const defaultLinkOpen = md.renderer.rules.link_open ||
-  ((tokens, idx, options, env, self) => self.renderToken(tokens, idx, options));
-md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-  tokens[idx].attrSet("target", "_blank");
-  tokens[idx].attrSet("rel", "noopener noreferrer");
-  return defaultLinkOpen(tokens, idx, options, env, self);
-};
-
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
+export { el };
 
 export function renderBody(message) {
   const body = el("div", "kefu-body");
-  if (message.sender === "bot") {
-    body.innerHTML = md.render(message.text || "");
+  if (message.sender === "bot" && message.html) {
+    body.innerHTML = message.html;
   } else {
     body.textContent = message.text || "";
   }

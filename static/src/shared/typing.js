@@ -2,7 +2,7 @@
 // the other side (the visitor's here, the agent's in the workspace composer); the
 // signal received shows above the input and fades on its own in case the
 // "stopped" signal never arrives.
-import { fill } from "./i18n.js";
+import { fill } from "./text.js";
 
 const TYPING_REPEAT_MS = 2500;
 const TYPING_IDLE_MS = 3000;
