@@ -15,7 +15,7 @@ setup: $(STAMP) $(BUNDLE)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,encoder]'
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json

@@ -65,10 +65,18 @@ def load_splits(path, limit_intents=None):
     return splits
 
 
+def batch_features(clf, texts):
+    """Confidence inputs of each text (batch path); with an encoder, the top intent's similarity."""
+    probs = clf.predict_proba(texts)
+    similarity = clf.class_similarity(texts)
+    if similarity is not None:
+        similarity = similarity[np.arange(len(texts)), probs.argmax(axis=1)]
+    return probs, confidence_features(probs, clf.coverage(texts), similarity=similarity)
+
+
 def decision_scores(clf, confidence_model, texts):
     """Return ``(predicted intent, confidence, top probability)`` of each text (batch path)."""
-    probs = clf.predict_proba(texts)
-    features = confidence_features(probs, clf.coverage(texts))
+    probs, features = batch_features(clf, texts)
     return clf.classes_[probs.argmax(axis=1)], confidence_model.predict(features), probs.max(axis=1)
 
 
@@ -129,20 +137,20 @@ def sklearn_latency(clf, texts):
     return float(np.percentile(times, 50))
 
 
-def run(data=DEFAULT_DATA, limit_intents=None, runs=5, latency_queries=2000, C=1.0, out=print):
+def run(data=DEFAULT_DATA, limit_intents=None, runs=5, latency_queries=2000, C=1.0, out=print,
+        encoder="auto"):
     """Run the benchmark and return its figures as a dict (also printed through `out`)."""
     splits = load_splits(data, limit_intents)
     train_x, train_y = splits["train"]
     started = time.perf_counter()
-    clf = FaqClassifier(C=C, calibration_folds=0).fit(train_x, train_y)
+    clf = FaqClassifier(C=C, calibration_folds=0, encoder=encoder).fit(train_x, train_y)
     train_seconds = time.perf_counter() - started
 
     val_x = splits["val"][0] + splits["oos_val"][0]
     val_y = np.concatenate([splits["val"][1], splits["oos_val"][1]])
     val_oos = val_y == "oos"
     clf.calibrate(splits["val"][0], splits["val"][1])
-    probs = clf.predict_proba(val_x)
-    features = confidence_features(probs, clf.coverage(val_x))
+    probs, features = batch_features(clf, val_x)
     val_pred = clf.classes_[probs.argmax(axis=1)]
     weight = np.where(val_oos, OFFTOPIC_SHARE / (1 - OFFTOPIC_SHARE)
                       * (~val_oos).sum() / max(val_oos.sum(), 1), 1.0)
@@ -180,6 +188,7 @@ def run(data=DEFAULT_DATA, limit_intents=None, runs=5, latency_queries=2000, C=1
         model_bytes = (Path(tmp) / MODEL_FILE).stat().st_size
 
     figures = {
+        "encoder": clf.encoder_.name if clf.uses_encoder else "none",
         "intents": len(clf.classes_), "train_queries": len(train_x),
         "features": clf.featurizer_.n_features_out_,
         "train_seconds": round(train_seconds, 2),
@@ -190,6 +199,7 @@ def run(data=DEFAULT_DATA, limit_intents=None, runs=5, latency_queries=2000, C=1
         "p50_ms": round(p50 * 1e3, 4), "p99_ms": round(p99 * 1e3, 4),
         "sklearn_p50_ms": round(sklearn_p50 * 1e3, 4),
         "model_mb": round(model_bytes / 2**20, 2),
+        "loaded_arrays_mb": round(sum(np.asarray(a).nbytes for a in arrays.values()) / 2**20, 2),
         "confidence_model": confidence_model.to_dict(),
     }
     out(markdown(figures))
@@ -199,7 +209,7 @@ def run(data=DEFAULT_DATA, limit_intents=None, runs=5, latency_queries=2000, C=1
 def markdown(f):
     """The results as a Markdown table beside the paper's Table 2."""
     lines = [
-        f"CLINC150 Full: {f['intents']} intents, {f['train_queries']} training queries, "
+        f"CLINC150 Full, encoder {f['encoder']}: {f['intents']} intents, {f['train_queries']} training queries, "
         f"{f['features']} features",
         "",
         "| model | in-scope accuracy | OOS recall | OOS precision |",
@@ -215,7 +225,8 @@ def markdown(f):
         f"training time: {f['train_seconds']:.1f} s",
         f"single-query latency: p50 {f['p50_ms']:.3f} ms, p99 {f['p99_ms']:.3f} ms "
         f"(scikit-learn pipeline on one query: p50 {f['sklearn_p50_ms']:.3f} ms)",
-        f"model size: {f['model_mb']:.2f} MB (npz, compressed)",
+        f"model size: {f['model_mb']:.2f} MB (npz, compressed); numeric arrays in memory "
+        f"{f['loaded_arrays_mb']:.1f} MB (plus vocabulary dicts, and the encoder's weights)",
     ]
     return "\n".join(lines)
 
@@ -229,9 +240,12 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5, help="latency runs (median is reported)")
     parser.add_argument("--latency-queries", type=int, default=2000)
     parser.add_argument("--C", type=float, default=1.0, help="SVM regularisation")
+    parser.add_argument("--encoder", action="append",
+                        help="encoder(s) to compare (default: none and auto, side by side)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
-    figures = run(args.data, args.limit_intents, args.runs, args.latency_queries, args.C)
+    figures = [run(args.data, args.limit_intents, args.runs, args.latency_queries, args.C,
+                   encoder=encoder) for encoder in (args.encoder or ["none", "auto"])]
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -49,7 +49,17 @@ def _eval(args):
     from bot.evaluate import evaluate, write_report
 
     report = evaluate(args.intents, folds=args.folds, progress=progress_bar())
+    if report["encoder"] != "none":
+        # Side by side: the same cross-validation without the sentence encoder.
+        plain = evaluate(args.intents, folds=args.folds, encoder="none")
+        report["tfidf_only"] = {key: plain[key] for key in
+                                ("accuracy", "top3_accuracy", "macro_f1", "thresholds", "offtopic")}
     path = write_report(report, args.out)
+    for name, part in [(report["encoder"], report), ("none", report.get("tfidf_only"))]:
+        if part:
+            print(f"encoder {name}: accuracy {part['accuracy']:.1%} (top 3 "
+                  f"{part['top3_accuracy']:.1%}), off-topic escalated "
+                  f"{part['offtopic']['escalated']:.1%}")
     print(f"accuracy {report['accuracy']:.1%} (top 3 {report['top3_accuracy']:.1%}), "
           f"macro F1 {report['macro_f1']:.3f}")
     print(f"suggested thresholds: answer >= {report['thresholds']['answer']:.2f}, "

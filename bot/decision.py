@@ -25,10 +25,14 @@ from sklearn.linear_model import LogisticRegression
 __all__ = [
     "Suggestion", "Decision", "Thresholds", "ConfidenceModel", "confidence_features",
     "choose_thresholds", "threshold_curve", "decide_action", "FEATURE_NAMES",
+    "EMBEDDING_FEATURES",
 ]
 
 #: Inputs of the confidence model, in column order.
 FEATURE_NAMES = ("top_probability", "word_coverage", "char_coverage", "offtopic_probability")
+#: Extra input when the classifier has a sentence encoder: cosine similarity of the
+#: message to the nearest training example of the top intent (embedding space).
+EMBEDDING_FEATURES = ("top_intent_similarity",)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class Thresholds:
             raise ValueError(f"need 0 <= suggest <= answer <= 1, got {self}")
 
 
-def confidence_features(probabilities, coverage, offtopic=None):
+def confidence_features(probabilities, coverage, offtopic=None, similarity=None):
     """Return the confidence model's inputs for each row of class probabilities.
 
     Parameters
@@ -96,6 +100,9 @@ def confidence_features(probabilities, coverage, offtopic=None):
         Share of word and char n-grams found in the vocabulary.
     offtopic : ndarray of shape (n_samples,), optional
         Probability of the classifier's off-topic class; zeros if it has none.
+    similarity : ndarray of shape (n_samples,), optional
+        Embedding similarity to the nearest example of the top intent; the
+        column is added only when given (models with an encoder).
 
     Returns
     -------
@@ -104,7 +111,10 @@ def confidence_features(probabilities, coverage, offtopic=None):
     p = np.atleast_2d(np.asarray(probabilities, dtype=np.float64))
     coverage = np.atleast_2d(np.asarray(coverage, dtype=np.float64))
     offtopic = np.zeros(len(p)) if offtopic is None else np.ravel(offtopic)
-    return np.column_stack([p.max(axis=1), coverage, offtopic])
+    columns = [p.max(axis=1), coverage, offtopic]
+    if similarity is not None:
+        columns.append(np.ravel(similarity))
+    return np.column_stack(columns)
 
 
 class ConfidenceModel:
@@ -158,12 +168,13 @@ class ConfidenceModel:
     def to_dict(self):
         """Return the fitted state as JSON-safe values."""
         return {"C": self.C, "coef": [float(c) for c in self.coef_],
-                "intercept": float(self.intercept_), "features": list(FEATURE_NAMES)}
+                "intercept": float(self.intercept_),
+                "features": list((FEATURE_NAMES + EMBEDDING_FEATURES)[:len(self.coef_)])}
 
     @classmethod
     def from_dict(cls, data):
         """Rebuild a fitted model from `to_dict` output."""
-        if tuple(data["features"]) != FEATURE_NAMES:
+        if tuple(data["features"]) not in (FEATURE_NAMES, FEATURE_NAMES + EMBEDDING_FEATURES):
             raise ValueError("confidence features changed")
         self = cls(C=data["C"])
         self.coef_ = np.asarray(data["coef"], dtype=np.float64)

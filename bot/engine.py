@@ -26,6 +26,7 @@ from bot.decision import (
     ConfidenceModel, Decision, Suggestion, Thresholds, choose_thresholds, confidence_features,
     decide_action, threshold_curve,
 )
+from bot.encoder import EncoderUnavailable, describe
 from bot.intents import load_intents
 from bot.intent_types import in_language
 from bot.persistence import (
@@ -92,7 +93,7 @@ class FaqBot:
     def classify(self, text: str):
         """Return ``(top3, confidence)``: the three most likely ``(intent, probability)`` and
         the probability that the first is right."""
-        scores, coverage = self.classifier.scores_one(text)
+        scores, coverage, unit = self.classifier.analyze_one(text)
         z = np.exp((scores - scores.max()) * self._inverse_temperature)
         offtopic = 0.0
         if self._offtopic is not None:
@@ -105,6 +106,8 @@ class FaqBot:
             top = top[:-1]  # only when the FAQ has fewer than three intents
         probs = [p / total for p in z[top].tolist()]
         features = (probs[0], coverage[0], coverage[1], offtopic / (offtopic + total))
+        if unit is not None:
+            features += (self.classifier.similarity_one(unit, int(top[0])),)
         logit = self._conf_bias + sum(w * x for w, x in zip(self._conf_coef, features))
         confidence = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
         return [(self._classes[i], p) for i, p in zip(top.tolist(), probs)], confidence
@@ -182,6 +185,8 @@ class FaqBot:
                                                    texts["vocabulary"])
             confidence = ConfidenceModel.from_dict(texts["confidence"])
             thresholds = Thresholds(**texts["thresholds"])
+        except EncoderUnavailable as error:
+            raise StaleModelError(f"saved model needs an encoder that is missing: {error}") from None
         except (KeyError, TypeError, ValueError) as error:
             raise StaleModelError(f"saved model does not fit this code: {error!r}") from None
         unknown = set(map(str, classifier.classes_)) - set(intents.by_id) - {OFFTOPIC_LABEL}
@@ -222,6 +227,7 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
         "sklearn_version": sklearn.__version__,
         "intents_fingerprint": intents.fingerprint,
         "negatives_fingerprint": negatives_fingerprint(),
+        "encoder": describe(clf.encoder_ if clf.uses_encoder else None),
         "thresholds": {"answer": thresholds.answer, "suggest": thresholds.suggest},
         "scores": scores,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
@@ -250,7 +256,8 @@ def fit_parts(intents, *, negatives=None, classifier=None, progress=None):
     clf.fit(texts + negatives, y, progress=progress)
     if clf.oof_decision_function_ is None:
         raise ValueError("every intent needs at least 2 examples for cross-validation")
-    evidence = held_out_evidence(clf, clf.oof_decision_function_, clf.oof_coverage_, y, n_in)
+    evidence = held_out_evidence(clf, clf.oof_decision_function_, clf.oof_coverage_, y, n_in,
+                                 class_similarity=clf.oof_class_similarity_)
     evidence.update(texts=texts + negatives, labels=y)
     if progress:
         progress("thresholds", 0, 1)
@@ -258,10 +265,20 @@ def fit_parts(intents, *, negatives=None, classifier=None, progress=None):
                                              evidence["weight"])
     confidence = confidence_model.predict(evidence["features"])
     thresholds = choose_thresholds(confidence, evidence["correct"], evidence["in_top3"],
-                                   evidence["weight"])
+                                   evidence["weight"], answer_precision=answer_precision(clf))
     if progress:
         progress("thresholds", 1, 1)
     return clf, confidence_model, thresholds, evidence
+
+
+def answer_precision(clf) -> float:
+    """Share of answers that must be right at the answer threshold.
+
+    With the encoder nearly every out-of-fold answer clears 90%, so a 0.9 target
+    put the threshold near 0.2 and answered most near misses; 0.95 keeps
+    confidently wrong answers near 1% (docs/bot.md).
+    """
+    return 0.95 if clf.uses_encoder else 0.9
 
 
 def split_offtopic(probabilities, classes):
@@ -276,7 +293,7 @@ def split_offtopic(probabilities, classes):
     return inside / inside.sum(axis=1, keepdims=True), offtopic, np.asarray(classes)[keep]
 
 
-def held_out_evidence(clf, scores, coverage, labels, n_in=None):
+def held_out_evidence(clf, scores, coverage, labels, n_in=None, class_similarity=None):
     """Turn held-out scores into the confidence model's training data.
 
     Parameters
@@ -291,6 +308,9 @@ def held_out_evidence(clf, scores, coverage, labels, n_in=None):
     n_in : int, optional
         Number of in-scope rows, used to weight the off-topic rows to
         `OFFTOPIC_SHARE` of the total; defaults to counting them.
+    class_similarity : ndarray of shape (n, n_classes), optional
+        Held-out embedding similarity to each class's nearest example
+        (`FaqClassifier.oof_class_similarity_`); gives the similarity input.
 
     Returns
     -------
@@ -310,8 +330,12 @@ def held_out_evidence(clf, scores, coverage, labels, n_in=None):
     weight = np.ones(len(labels))
     if n_out:
         weight[offtopic] = OFFTOPIC_SHARE / (1 - OFFTOPIC_SHARE) * n_in / n_out
+    similarity = None
+    if class_similarity is not None:
+        columns = np.searchsorted(np.asarray(clf.classes_), ranked[:, 0])
+        similarity = np.asarray(class_similarity)[np.arange(len(labels)), columns]
     return {
-        "features": confidence_features(probs, coverage, p_off), "correct": correct,
+        "features": confidence_features(probs, coverage, p_off, similarity), "correct": correct,
         "in_top3": in_top3, "weight": weight, "offtopic": offtopic, "ranked": ranked,
         "predicted": ranked[:, 0], "probability": probs.max(axis=1),
     }

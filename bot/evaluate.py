@@ -28,7 +28,7 @@ from bot.intents import load_intents
 __all__ = ["evaluate", "confused_pairs", "write_report"]
 
 
-def evaluate(intents_dir, *, folds=5, progress=None) -> dict:
+def evaluate(intents_dir, *, folds=5, progress=None, encoder="auto") -> dict:
     """Cross-validate the FAQ under `intents_dir`; return the report as a JSON-safe dict.
 
     Parameters
@@ -38,6 +38,8 @@ def evaluate(intents_dir, *, folds=5, progress=None) -> dict:
         Folds of the stratified cross-validation (fewer if an intent has fewer examples).
     progress : callable, optional
         ``progress(stage, done, total)``.
+    encoder : str, default="auto"
+        The classifier's ``encoder`` (``"none"`` for TF-IDF only).
 
     Returns
     -------
@@ -49,7 +51,8 @@ def evaluate(intents_dir, *, folds=5, progress=None) -> dict:
     """
     intents = load_intents(intents_dir)
     clf, confidence_model, thresholds, evidence = fit_parts(
-        intents, classifier=FaqClassifier(calibration_folds=folds), progress=progress)
+        intents, classifier=FaqClassifier(calibration_folds=folds, encoder=encoder),
+        progress=progress)
     confidence = confidence_model.predict(evidence["features"])
     inscope = ~evidence["offtopic"]
     truth = evidence["labels"][inscope]
@@ -64,6 +67,7 @@ def evaluate(intents_dir, *, folds=5, progress=None) -> dict:
     offtopic = evidence["offtopic"]
     texts = np.asarray(evidence["texts"], dtype=object)
     return {
+        "encoder": clf.encoder_.name if clf.uses_encoder else "none",
         "n_examples": int(inscope.sum()), "n_offtopic": int(offtopic.sum()), "folds": folds,
         "accuracy": float((truth == predicted).mean()),
         "top3_accuracy": float(evidence["in_top3"][inscope].mean()),

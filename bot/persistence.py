@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import sklearn
 
+from bot.encoder import expected_description
 from bot.intents import fingerprint_dir
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: Bump when the saved layout or the meaning of a saved array changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 NEGATIVES_FILE = Path(__file__).with_name("data") / "oos.txt"
@@ -106,13 +107,24 @@ def check_metadata(metadata: dict | None, intents_fingerprint: str | None = None
     for key, value in expected.items():
         if metadata.get(key) != value:
             raise StaleModelError(f"{key} is {metadata.get(key)!r}, expected {value!r}")
+    encoder, wanted = metadata.get("encoder"), expected_description()
+    if encoder != wanted:
+        raise StaleModelError(
+            f"model was trained with encoder {_encoder_text(encoder)}, but this installation "
+            f"uses {_encoder_text(wanted)}; the model must be retrained")
+
+
+def _encoder_text(description):
+    if not description:
+        return "none (TF-IDF only)"
+    return f"{description['name']} {description.get('version') or '(package not installed)'}"
 
 
 def is_stale(intents_dir, model_dir) -> bool:
     """Tell, without loading the model, whether it must be (re)trained.
 
     True when there is no saved model, or its metadata names another format
-    version, scikit-learn version, off-topic set, or intent files.
+    version, scikit-learn version, sentence encoder, off-topic set, or intent files.
     """
     try:
         check_metadata(read_metadata(model_dir), fingerprint_dir(intents_dir))

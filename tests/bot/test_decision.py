@@ -102,7 +102,8 @@ def test_asking_for_a_person_escalates_as_a_handoff(demo_bot):
 
 def _suggest_band_message(demo_bot):
     candidates = ["shipping and refund", "订单 退款 发票", "about my stuff", "问一下那个东西",
-                  "the thing i bought", "price", "order", "account", "我的那个", "help with payment"]
+                  "the thing i bought", "price", "order", "account", "我的那个", "help with payment",
+                  "something about my thing"]
     for text in candidates:
         if demo_bot.decide(text).action == "suggest":
             return text
