@@ -50,7 +50,9 @@ def login():
         email = form.email.data.strip().lower()
         # Attempts per account, whatever address they come from (any email, known or
         # not, so the limit reveals nothing), counted before the password is checked so
-        # that a burst of parallel guesses cannot slip past; the lock ends with the window.
+        # that a burst of parallel guesses cannot slip past; the lock ends with the window,
+        # and a login that succeeds forgives the attempts before it (someone who signs in
+        # often is not a guesser).
         if not ratelimit.allow("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email):
             flash(ACCOUNT_LIMITED, "error")
             return render_template("auth/login.html", form=form), 429
@@ -63,6 +65,7 @@ def login():
         elif not user.active:  # said only to someone who knows the password
             flash("This account is deactivated. · 该账号已停用。", "error")
         else:
+            ratelimit.forgive("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email)
             user.start_session(request.headers.get("User-Agent"), client_address())
             db.session.commit()
             login_user(user, remember=form.remember.data)

@@ -17,6 +17,10 @@ class EventLimiter:
         """Count one hit; False when the caller is over ``limit`` (e.g. "20 per 10 seconds")."""
         return self._limiter.hit(parse(limit), *identity)
 
+    def clear(self, limit: str, *identity: str) -> None:
+        """Forget every hit counted under ``limit`` for ``identity``."""
+        self._limiter.clear(parse(limit), *identity)
+
     def test(self, limit: str, *identity: str) -> bool:
         """True when one more hit would be allowed; counts nothing."""
         return self._limiter.test(parse(limit), *identity)
@@ -40,6 +44,12 @@ def allows(setting: str, *identity: str) -> bool:
     """
     app = current_app
     return app.extensions["kefu_event_limiter"].test(app.config[setting], setting, *identity)
+
+
+def forgive(setting: str, *identity: str) -> None:
+    """Forget the events counted under ``setting`` (a login that succeeded ends its lock window)."""
+    app = current_app
+    app.extensions["kefu_event_limiter"].clear(app.config[setting], setting, *identity)
 
 
 def require(setting: str, *identity: str) -> None:

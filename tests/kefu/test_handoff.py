@@ -216,7 +216,7 @@ def test_an_agent_coming_online_clears_the_offline_notice(app, desk, waiting_vis
 def test_a_low_confidence_handoff_shows_the_real_bots_top_guesses(app, visitor, desk):
     vis = visitor()
     session_of(vis)
-    conversation_id = send(vis, "my thing broke somehow")["message"]["conversation_id"]
+    conversation_id = send(vis, "问一下那个东西")["message"]["conversation_id"]
     assert conversation(app, conversation_id).state == "waiting"
     detail = desk().call("open", {"conversation_id": conversation_id})["conversation"]
     assert detail["handoff"]["reason"] == "low_confidence"

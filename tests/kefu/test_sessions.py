@@ -187,6 +187,22 @@ def test_failed_logins_from_many_addresses_lock_the_account_only_for_the_window(
     assert attempt(real_user, password, "198.51.100.7").status_code == 302
 
 
+def test_signing_in_often_never_locks_the_account_but_guesses_after_it_still_count(app_factory):
+    """A success forgives the attempts before it; the guesses that follow start from zero."""
+    app = app_factory(LOGIN_ACCOUNT_RATE_LIMIT="3 per minute", LOGIN_RATE_LIMIT="1000 per minute")
+    _, email, password = make_user(app, role="agent", password=PASSWORD)
+
+    def attempt(secret):
+        client = app.test_client()
+        return client.post("/auth/login", data={
+            "email": email, "password": secret, "csrf_token": csrf_token(client)}).status_code
+
+    assert [attempt(password) for _ in range(6)] == [302] * 6  # twice the limit, all in
+    assert [attempt("wrong"), attempt(password)] == [400, 302]
+    assert [attempt("wrong") for _ in range(4)] == [400, 400, 400, 429]
+    assert attempt(password) == 429  # locked until the window passes
+
+
 def test_an_unknown_email_is_limited_like_a_real_one(app_factory):
     """The lock must not tell an attacker which emails have accounts."""
     app = app_factory(LOGIN_ACCOUNT_RATE_LIMIT="2 per minute", LOGIN_RATE_LIMIT="1000 per minute")
