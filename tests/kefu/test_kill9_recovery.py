@@ -8,8 +8,6 @@ never arrived, and some lost their bot reply.  The visitor then reconnects to a 
 server process on the same database and resends the whole burst, as the widget resends
 its outbox; acknowledged ones must come back as duplicates with the same id.
 """
-import os
-import signal
 import threading
 import time
 import uuid
@@ -20,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from tests.kefu.test_burst_live import QUESTION, server_public_id, visitor_rows
 from tests.live import LiveServer
+from tests.pg import database_url
 
 pytestmark = pytest.mark.slow
 
@@ -27,44 +26,19 @@ ROUNDS = 2
 BURST = 40
 
 
-class Crashable:
-    """A ``kefu run`` process on a fixed instance folder that can be killed and restarted."""
-
-    def __init__(self, instance, model_dir, mode, url):
-        self.args = (instance, model_dir)
-        self.env = {"KEFU_DATABASE_URL": url, "KEFU_ASYNC_MODE": mode,
-                    "KEFU_VISITOR_MESSAGE_RATE_LIMIT": "10000 per 10 seconds",
-                    "KEFU_VISITOR_CONNECT_RATE_LIMIT": "10000 per minute"}
-        self.mode = mode
-        self.live = None
-
-    def start(self):
-        self.live = LiveServer(*self.args, async_mode=self.mode, env=self.env).start()
-        return self.live
-
-    def kill9(self):
-        os.kill(self.live.proc.pid, signal.SIGKILL)
-        self.live.proc.wait(10)
-        self.live.log.close()
-
-
 @pytest.fixture(params=[("sqlite", "eventlet"), ("postgresql", "gevent")],
                 ids=lambda p: "-".join(p))
 def crashable(request, tmp_path, trained_model_dir):
+    """A ``kefu run`` that the test kills and starts again on the same database and port."""
     database, mode = request.param
-    if database == "sqlite":
-        url = f"sqlite:///{tmp_path / 'kefu.sqlite'}"
-    else:
-        postgres = request.getfixturevalue("postgres")
-        name = f"kill9_{uuid.uuid4().hex[:10]}"
-        postgres.execute(f"CREATE DATABASE {name}")
-        url = postgres.url(name)
-    server = Crashable(tmp_path, trained_model_dir, mode, url)
+    url = database_url(request, database, tmp_path, "kill9")
+    server = LiveServer(tmp_path, trained_model_dir, async_mode=mode, env={
+        "KEFU_DATABASE_URL": url, "KEFU_VISITOR_MESSAGE_RATE_LIMIT": "10000 per 10 seconds",
+        "KEFU_VISITOR_CONNECT_RATE_LIMIT": "10000 per minute"})
     server.db = create_engine(url)
     yield server
     server.db.dispose()
-    if server.live:
-        server.live.stop()
+    server.stop()
 
 
 class Burst:
@@ -124,8 +98,8 @@ def test_every_acknowledged_message_survives_kill_9_once_and_every_message_is_an
     for round_number in range(ROUNDS):
         ids = [f"r{round_number}-{i}-{uuid.uuid4().hex[:6]}" for i in range(BURST)]
         everything += ids
-        live = crashable.start()
-        burst = Burst(live.url, token)
+        crashable.start()
+        burst = Burst(crashable.url, token)
         token = burst.token
         burst.emit_all(ids)
         before = burst.wait_acks(BURST // 4, timeout=20)  # mid-burst: some acked, most not
@@ -134,8 +108,8 @@ def test_every_acknowledged_message_survives_kill_9_once_and_every_message_is_an
         crashed_with.append((len(before), BURST))
         assert all(a["ok"] for a in before.values()), before
 
-        live = crashable.start()  # a new process on the same database
-        resend = Burst(live.url, token)
+        crashable.start()  # a new process on the same database and port
+        resend = Burst(crashable.url, token)
         resend.emit_all(ids)  # the whole outbox again, acknowledged ones included
         after = resend.wait_acks(BURST, timeout=60)
         assert len(after) == BURST, f"{len(after)} of {BURST} resends acknowledged"
@@ -147,8 +121,7 @@ def test_every_acknowledged_message_survives_kill_9_once_and_every_message_is_an
             crashable, after[ids[0]]["message"]["conversation_id"])
         _wait_for_replies(crashable, public_id, everything)  # before the next crash
         resend.close()
-        crashable.live.stop()
-        crashable.live = None
+        crashable.stop()
 
     conversations, messages = _wait_for_replies(crashable, public_id, everything, timeout=0)
     assert [state for _, state in conversations] == ["bot"], conversations
