@@ -30,25 +30,59 @@ def claim_reply(message_id: int) -> bool:
         .values(answered=True).execution_options(synchronize_session=False)).rowcount == 1
 
 
+def ready_bot():
+    """The current bot, or None when it cannot be loaded (the turn then hands off).
+
+    Callers fetch it before their first query: the first load (or a reload after
+    training) takes a while, and requests waiting for it must not hold the database
+    connections every other request needs.
+    """
+    try:
+        return current_bot()
+    except Exception:  # answer() escalates with bot_error when it tries again
+        log.exception("the bot could not be loaded")
+        return None
+
+
 def answer(conversation: Conversation, message: Message, locale: str,
-           intent: str | None) -> list:
-    """The bot's reply to ``message`` while the bot owns the chat, stored at most once."""
+           intent: str | None, bot=None) -> list:
+    """The bot's reply to ``message`` while the bot owns the chat, stored at most once.
+
+    The bot thinks while this call holds no database connection (the transaction is
+    committed first): under load, classification takes a while, and requests waiting
+    for it must not hold the connections every other request needs.  Then the reply
+    is claimed and stored in one transaction.
+    """
     if conversation.state != "bot" or message.answered:
         return []
-    message_id, client_msg_id = message.id, message.client_msg_id
-    if not claim_reply(message_id):
-        db.session.rollback()
-        return []
+    message_id, client_msg_id, text = message.id, message.client_msg_id, message.text
+    streak = consecutive_suggestions(conversation.id)
+    db.session.commit()
     try:
-        return bot_reply(conversation, message, locale, intent)
+        bot = bot or current_bot()
+        decision = verdict(bot, text, locale, intent, streak)
+        guesses = top_guesses(bot, text, decision.language) \
+            if decision.action == "escalate" else None
     except Exception:  # the visitor's message is stored; a person takes over
         log.exception("bot failed on message %s", message_id)
+        decision = None
+    if not claim_reply(message_id) or conversation.state != "bot":
         db.session.rollback()
-        if not claim_reply(message_id):
-            db.session.rollback()
-            return []
+        return []
+    if decision is None:
         return escalation.escalate(conversation, "bot_error", text_key="bot_unavailable",
                                    reply_to=client_msg_id)
+    return store_turn(conversation, client_msg_id, decision, guesses)
+
+
+def verdict(bot, text: str, locale: str, intent: str | None, streak: int):
+    """What the bot makes of a message: the tapped suggestion's answer, else its decision."""
+    if intent is not None:
+        try:
+            return bot.answer_intent(intent, locale=locale)
+        except KeyError:
+            pass  # unknown suggestion id: classify the text instead
+    return bot.decide(text, locale=locale, consecutive_suggestions=streak)
 
 
 def consecutive_suggestions(conversation_id: int) -> int:
@@ -66,27 +100,15 @@ def consecutive_suggestions(conversation_id: int) -> int:
     return count
 
 
-def bot_reply(conversation: Conversation, message: Message, locale: str,
-              intent: str | None = None) -> list:
-    """Ask the bot about ``message`` and store what it says (or escalate)."""
-    bot = current_bot()
-    decision = None
-    if intent is not None:
-        try:
-            decision = bot.answer_intent(intent, locale=locale)
-        except KeyError:
-            decision = None  # unknown suggestion id: classify the text instead
-    if decision is None:
-        decision = bot.decide(message.text, locale=locale,
-                              consecutive_suggestions=consecutive_suggestions(conversation.id))
+def store_turn(conversation: Conversation, reply_to: str, decision, guesses) -> list:
+    """Store the bot's reply (or hand off, as the decision says); commits."""
     if decision.action == "escalate":
         return escalation.escalate(conversation, decision.reason or "low_confidence",
-                                   reply_to=message.client_msg_id, decision=decision,
-                                   guesses=top_guesses(bot, message.text, decision.language),
+                                   reply_to=reply_to, decision=decision, guesses=guesses,
                                    actor=lifecycle.BOT)
     reply = Message(
         conversation=conversation, sender="bot", text=decision.text,
-        reply_to=message.client_msg_id, intent=decision.intent,
+        reply_to=reply_to, intent=decision.intent,
         confidence=round(float(decision.confidence), 4), bot_action=decision.action,
         extra=decision_extra(decision),
     )

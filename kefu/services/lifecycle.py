@@ -105,16 +105,16 @@ def transition(conversation, to_state: str, actor: Actor, reason: str | None = N
     if from_state is None:
         raise ValueError("from_state is needed when only the id is given")
     kind = check(from_state, to_state)
-    values = {"state": to_state, **columns}
     won = db.session.execute(
         update(Conversation)
         .where(Conversation.id == conversation_id, Conversation.state == from_state)
-        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+        .values(state=to_state, **columns)
+        .execution_options(synchronize_session=False)).rowcount == 1
     if not won:
         raise ServiceError("invalid_state",
                            f"The conversation is no longer '{from_state}'.")
     if conversation is not None:  # the row changed: the loaded object reads it again
-        db.session.expire(conversation, [*values, "assigned_agent"])
+        db.session.expire(conversation, ["state", *columns, "assigned_agent"])
     return record(conversation_id, kind, actor, reason, from_state=from_state,
                   to_state=to_state, data=data)
 

@@ -44,11 +44,12 @@ def post_message(public_id: str, client_msg_id: str, text: str,
     copy was stored but never answered (a crash before the bot's reply): while the bot
     still owns the conversation, the resend gets that reply now, once.
     """
+    bot = bot_turns.ready_bot()  # before any query: see ready_bot
     visitor = visitors.by_public_id(public_id)
     visitor_id, locale = visitor.id, visitor.locale
     existing = message_by_client_id(visitor_id, client_msg_id)
     if existing is not None:
-        return _resent(existing, locale, intent)
+        return _resent(existing, locale, intent, bot)
     conversation = lifecycle.open_or_create(visitor)
     message = Message(conversation=conversation, visitor_id=visitor_id, sender="visitor",
                       text=text, client_msg_id=client_msg_id, answered=False)
@@ -62,21 +63,21 @@ def post_message(public_id: str, client_msg_id: str, text: str,
         existing = message_by_client_id(visitor_id, client_msg_id)
         if existing is None:
             raise
-        return _resent(existing, locale, intent)
+        return _resent(existing, locale, intent, bot)
     stored = serialize_message(message)
     was = conversation.state
-    replies = bot_turns.answer(conversation, message, locale, intent)
+    replies = bot_turns.answer(conversation, message, locale, intent, bot)
     outcome = _answered(conversation, stored, replies, was)
     outcome.echo = [stored]
     outcome.ack = {"message": stored, "duplicate": False}
     return outcome
 
 
-def _resent(existing: Message, locale: str, intent: str | None) -> Outcome:
+def _resent(existing: Message, locale: str, intent: str | None, bot) -> Outcome:
     """A resent visitor message: stored once; answered now if its answer was lost."""
     conversation = existing.conversation
     was = conversation.state
-    replies = bot_turns.answer(conversation, existing, locale, intent)
+    replies = bot_turns.answer(conversation, existing, locale, intent, bot)
     stored = serialize_message(existing)
     outcome = _answered(conversation, stored, replies, was) if replies else Outcome()
     outcome.ack = {"message": stored, "duplicate": True}
