@@ -149,6 +149,14 @@ def handoff_guesses(conversation: Conversation, escalation) -> list:
     return guesses[:3]
 
 
+def _with_draft(message: Message) -> dict:
+    """A message for agents: a visitor message carries the bot's draft (agent assist)."""
+    wire = serialize_message(message)
+    if message.sender == "visitor" and (message.extra or {}).get("assist"):
+        wire["assist"] = message.extra["assist"]
+    return wire
+
+
 def detail(conversation: Conversation) -> dict:
     """Everything the workspace shows for one conversation (the ``open`` ack)."""
     events = db.session.scalars(
@@ -165,7 +173,7 @@ def detail(conversation: Conversation) -> dict:
         .order_by(Message.id)).all()
     return {
         **card(conversation),
-        "messages": [serialize_message(m) for m in messages],
+        "messages": [_with_draft(m) for m in messages],
         "events": [{"kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
                     "actor_kind": e.actor_kind, "actor_user_id": e.actor_user_id,
                     "reason": e.reason, "created_at": iso(e.created_at)} for e in events],
