@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User, Visitor, utcnow
+from kefu.services.assist import draft_of
 from kefu.services.outcomes import Outcome
 from kefu.services.queue import Queue, waiting_conversations
 from kefu.services.wire import serialize_message
@@ -152,8 +153,9 @@ def handoff_guesses(conversation: Conversation, escalation) -> list:
 def _with_draft(message: Message) -> dict:
     """A message for agents: a visitor message carries the bot's draft (agent assist)."""
     wire = serialize_message(message)
-    if message.sender == "visitor" and (message.extra or {}).get("assist"):
-        wire["assist"] = message.extra["assist"]
+    draft = draft_of(message)
+    if draft is not None:
+        wire["assist"] = draft
     return wire
 
 
