@@ -48,7 +48,7 @@ from bot.text import detect_language  # noqa: E402
 DATA = ROOT / "tests" / "bot" / "data"
 INTENTS = ROOT / "intents"
 #: File -> {set name: (questions, off-topic)} readers; evaluation_only.yaml holds two sets.
-SET_FILES = ("evaluation_only.yaml", "heldout.yaml", "heldout2.yaml")
+SET_FILES = ("evaluation_only.yaml", "evaluation_only2.yaml", "heldout.yaml", "heldout2.yaml")
 
 
 def load_sets(names=SET_FILES):
