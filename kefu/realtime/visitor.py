@@ -6,10 +6,13 @@ from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
 from kefu.realtime import broadcast
 from kefu.realtime.common import (
-    ProtocolNamespace, acked, connection, refused, refusing, save_connection, visitor_room,
+    ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
+    visitor_room,
 )
 from kefu.security import client_address
-from kefu.services import cards, conversations, ratelimit, routing, tickets, visitors
+from kefu.services import (
+    cards, conversations, ratelimit, routing, tickets, visitor_presence, visitors,
+)
 from kefu.services.errors import ServiceError
 
 NAMESPACE = "/visitor"
@@ -36,6 +39,7 @@ class VisitorNamespace(ProtocolNamespace):
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
         join_room(visitor_room(session["visitor_id"]))
+        run_blocking(visitor_presence.connect, request.sid, session["visitor_id"])
         emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session,
                          "limits": protocol.limits()})
         page = protocol.page(auth)
@@ -43,6 +47,10 @@ class VisitorNamespace(ProtocolNamespace):
             run_blocking(visitors.record_page, session["visitor_id"], *page)
         if session["conversation_id"] is not None:
             emit("conversation", run_blocking(_view_of_open, session["visitor_id"]))
+
+    @logged
+    def on_disconnect(self, reason=None):
+        run_blocking(visitor_presence.disconnect, request.sid)
 
     @acked
     def on_message(self, payload=None):

@@ -65,7 +65,8 @@ def open_conversation(conversation_id: int, user_id: int) -> dict:
     return cards.detail(_conversation(conversation_id))
 
 
-def claim(conversation_id: int, user_id: int, *, auto: bool = False) -> dict:
+def claim(conversation_id: int, user_id: int, *, auto: bool = False,
+          reason: str | None = None) -> dict:
     """Take a waiting conversation.  One conditional UPDATE decides between rivals.
 
     ``UPDATE conversations SET state='agent' ... WHERE id=? AND state='waiting'``
@@ -92,7 +93,7 @@ def claim(conversation_id: int, user_id: int, *, auto: bool = False) -> dict:
         if conversation.escalated_at else None
     conversations._record(conversation, "claimed", "waiting", "agent",
                           "system" if auto else "agent", actor_user_id=me["id"],
-                          reason="auto_assign" if auto else "claim",
+                          reason=reason or ("auto_assign" if auto else "claim"),
                           data={"waited_seconds": waited})
     joined = _system(conversation, "agent_joined", name=me["name"])
     db.session.commit()
@@ -175,7 +176,7 @@ def release(conversation_id: int, user_id: int) -> dict:
     conversation.state = "bot"
     conversation.assigned_agent_id = None
     conversations._record(conversation, "released", previous_state, "bot", "agent",
-                          actor_user_id=user.id)
+                          actor_user_id=user.id, data={"agent_id": previous_agent})
     back = _system(conversation, "released")
     db.session.commit()
     return _outcome(conversation, messages=[back], from_agent_id=previous_agent)

@@ -168,12 +168,12 @@ def auto_assign() -> list:
     assignment is a claim (the same conditional UPDATE), so it cannot collide with a
     manual claim in another process.  Returns the claim results.
     """
-    from kefu.services import handoff
+    from kefu.services import handoff, returning_agent
 
+    results = returning_agent.assign_returning()  # before the queue: the same agent again
     if not settings.get("auto_assign"):
-        return []
+        return results
     limit = settings.get("max_chats_per_agent")
-    results = []
     for _ in range(200):
         online = agents.online_agent_ids()
         counts = agents.open_chat_counts()
