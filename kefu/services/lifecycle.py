@@ -39,6 +39,7 @@ class LifecycleOutcome:
     ``closed``: one outcome per idle chat closed, in the shape agent actions return
     (card, visitor view, visitor, the notice); ``abandoned``: the agents' cards of chats
     that left the queue.  ``held`` says whether this process held the lease and ran.
+    Each job's event names the process that ran it (``data.by``), for the audit trail.
     """
 
     held: bool = False
@@ -57,8 +58,8 @@ def run_jobs(holder: str = PROCESS_ID, now: datetime | None = None) -> Lifecycle
     if not lease.acquire(LEASE_NAME, holder, current_app.config["LIFECYCLE_LEASE_SECONDS"],
                          now=now):
         return LifecycleOutcome()
-    return LifecycleOutcome(held=True, abandoned=abandon_departed(now),
-                            closed=close_idle(now))
+    return LifecycleOutcome(held=True, abandoned=abandon_departed(now, by=holder),
+                            closed=close_idle(now, by=holder))
 
 
 def _event(conversation_id, kind, from_state, to_state, reason, now, data):
@@ -67,7 +68,7 @@ def _event(conversation_id, kind, from_state, to_state, reason, now, data):
         actor_kind="system", reason=reason, data=data, created_at=now))
 
 
-def abandon_departed(now: datetime | None = None) -> list:
+def abandon_departed(now: datetime | None = None, by: str = PROCESS_ID) -> list:
     """Waiting chats whose visitor has been gone long enough leave the queue.
 
     Gone since: the later of the escalation and the visitor's last presence (a closed
@@ -97,7 +98,7 @@ def abandon_departed(now: datetime | None = None) -> list:
             .execution_options(synchronize_session=False)).rowcount == 1
         if won:
             _event(conversation_id, "abandoned", "waiting", "abandoned", "visitor_left", now,
-                   {"gone_seconds": int((now - gone_since).total_seconds())})
+                   {"gone_seconds": int((now - gone_since).total_seconds()), "by": by})
             left.append(conversation_id)
     db.session.commit()
     return _cards(left)
@@ -121,7 +122,7 @@ def _last_activity(conversation_ids) -> dict:
     return latest
 
 
-def close_idle(now: datetime | None = None) -> list:
+def close_idle(now: datetime | None = None, by: str = PROCESS_ID) -> list:
     """Agent chats without a message from either side for long enough are closed.
 
     Returns one outcome per chat for the transport (the ``idle_closed`` notice goes to
@@ -156,7 +157,7 @@ def close_idle(now: datetime | None = None) -> list:
             continue
         idle = int((now - last).total_seconds()) if last else None
         _event(conversation_id, "closed", "agent", "closed", "idle", now,
-               {"idle_seconds": idle})
+               {"idle_seconds": idle, "by": by})
         conversation = db.session.scalars(select(Conversation).where(
             Conversation.id == conversation_id)
             .execution_options(populate_existing=True)).one()
