@@ -50,7 +50,7 @@ class Defaults:
     #: How often each process looks for its agent sockets whose login was revoked
     #: where no broadcast reached it (the CLI); revocations in a server cut at once.
     REVOCATION_CHECK_SECONDS = 2.0
-    #: The lifecycle jobs (kefu/services/lifecycle.py); the admin settings of the same
+    #: The lifecycle jobs (kefu/services/lifecycle_jobs.py); the admin settings of the same
     #: names in lower case override these three for the whole desk.  0 turns one off.
     ABANDON_AFTER_SECONDS = 300  # a waiting visitor with no open socket this long leaves
     IDLE_CLOSE_AFTER_SECONDS = 1800  # an agent chat with no message this long is closed

@@ -316,7 +316,7 @@ class VisitorConnection(db.Model):
     Mirrors :class:`AgentConnection`: the owning process refreshes ``heartbeat_at``; rows
     of a dead process count as gone once older than ``PRESENCE_TTL_SECONDS``.  A waiting
     visitor with no live row for ``abandon_after_seconds`` leaves the queue
-    (:mod:`kefu.services.lifecycle`).
+    (:mod:`kefu.services.lifecycle_jobs`).
     """
 
     __tablename__ = "visitor_connections"

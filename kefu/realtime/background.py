@@ -12,7 +12,7 @@ import logging
 from kefu.concurrency import run_blocking
 from kefu.extensions import socketio
 from kefu.realtime import broadcast
-from kefu.services import lifecycle, visitor_presence
+from kefu.services import lifecycle_jobs, visitor_presence
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def start(app) -> None:
         _visitor_presence_loop, app)
 
 
-def tell(outcome: lifecycle.LifecycleOutcome) -> None:
+def tell(outcome: lifecycle_jobs.LifecycleOutcome) -> None:
     """Emit what a run of the jobs changed: notices, cards, the queue, presence counts."""
     for result in outcome.closed:
         broadcast.outcome(result)
@@ -38,9 +38,9 @@ def tell(outcome: lifecycle.LifecycleOutcome) -> None:
         broadcast.agents_changed()
 
 
-def run_lifecycle(now=None) -> lifecycle.LifecycleOutcome:
+def run_lifecycle(now=None) -> lifecycle_jobs.LifecycleOutcome:
     """One tick: the jobs (if this process holds the lease), then their broadcasts."""
-    outcome = run_blocking(lifecycle.run_jobs, now=now)
+    outcome = run_blocking(lifecycle_jobs.run_jobs, now=now)
     tell(outcome)
     return outcome
 

@@ -16,7 +16,7 @@ DEFAULTS = {
     "auto_assign": False,
     "max_chats_per_agent": 5,
     "default_wait_seconds": 120,  # expected wait per place in the queue with no history yet
-    # The lifecycle (kefu/services/lifecycle.py): None here means the deployment's config.
+    # The lifecycle (kefu/services/lifecycle_jobs.py): None here means the deployment's config.
     "abandon_after_seconds": None,
     "idle_close_after_seconds": None,
     "sticky_agent_seconds": None,

@@ -59,14 +59,14 @@ def test_many_processes_asking_at_the_same_instant_get_one_holder(app):
 
 
 def test_only_the_lease_holder_runs_the_jobs(app, waiting_visitor):
-    from kefu.services import lifecycle
+    from kefu.services import lifecycle_jobs
 
     sio, conversation_id = waiting_visitor()
     sio.disconnect("/visitor")
     when = utcnow() + timedelta(seconds=app.config["ABANDON_AFTER_SECONDS"] + 1)
     with app.app_context():
-        assert lifecycle.run_jobs(holder="other", now=when - timedelta(seconds=5)).held
-        refused = lifecycle.run_jobs(holder="me", now=when)
+        assert lifecycle_jobs.run_jobs(holder="other", now=when - timedelta(seconds=5)).held
+        refused = lifecycle_jobs.run_jobs(holder="me", now=when)
         assert (refused.held, refused.abandoned) == (False, [])
-        ran = lifecycle.run_jobs(holder="other", now=when)
+        ran = lifecycle_jobs.run_jobs(holder="other", now=when)
         assert [c["id"] for c in ran.abandoned] == [conversation_id]
