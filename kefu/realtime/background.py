@@ -9,6 +9,8 @@ the loops sleep with ``socketio.sleep``, which is green under eventlet and geven
 """
 import logging
 
+from flask import current_app
+
 from kefu.concurrency import run_blocking
 from kefu.extensions import socketio
 from kefu.realtime import broadcast
@@ -24,6 +26,28 @@ def start(app) -> None:
     app.extensions["kefu_lifecycle"] = socketio.start_background_task(_lifecycle_loop, app)
     app.extensions["kefu_visitor_presence"] = socketio.start_background_task(
         _visitor_presence_loop, app)
+
+
+def after_disconnect(fn, *args) -> None:
+    """Run ``fn(*args)`` off the disconnect handler (in a fresh app context, off the loop).
+
+    Under eventlet and gevent a green thread does it, so the closing socket's slot is
+    free at once (``ConnectionLimit``); the threading mode (the test client) runs it
+    inline, so tests see its effect when the disconnect returns.
+    """
+    if socketio.async_mode == "threading":
+        run_blocking(fn, *args)
+        return
+    app = current_app._get_current_object()
+
+    def call():
+        try:
+            with app.app_context():
+                run_blocking(fn, *args)
+        except Exception:
+            log.exception("after-disconnect work failed")
+
+    socketio.start_background_task(call)
 
 
 def tell(outcome: lifecycle_jobs.LifecycleOutcome) -> None:

@@ -4,7 +4,7 @@ from flask_socketio import emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
-from kefu.realtime import broadcast
+from kefu.realtime import background, broadcast
 from kefu.realtime.common import (
     ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
     visitor_room,
@@ -50,7 +50,9 @@ class VisitorNamespace(ProtocolNamespace):
 
     @logged
     def on_disconnect(self, reason=None):
-        run_blocking(visitor_presence.disconnect, request.sid)
+        # The server frees the connection's slot only once this returns: forget the
+        # socket's presence row afterwards, not in between.
+        background.after_disconnect(visitor_presence.disconnect, request.sid)
 
     @acked
     def on_message(self, payload=None):
