@@ -50,23 +50,12 @@ def after_disconnect(fn, *args) -> None:
     socketio.start_background_task(call)
 
 
-def tell(outcome: lifecycle_jobs.LifecycleOutcome) -> None:
-    """Emit what a run of the jobs changed: notices, cards, the queue, presence counts."""
-    for result in outcome.closed:
-        broadcast.outcome(result)
-    for card in outcome.abandoned:
-        broadcast.to_agents("conversation", card)
-    if outcome.queue_moved:
-        broadcast.queue_moved()
-    if outcome.closed:
-        broadcast.agents_changed()
-
-
-def run_lifecycle(now=None) -> lifecycle_jobs.LifecycleOutcome:
-    """One tick: the jobs (if this process holds the lease), then their broadcasts."""
-    outcome = run_blocking(lifecycle_jobs.run_jobs, now=now)
-    tell(outcome)
-    return outcome
+def run_lifecycle(now=None) -> lifecycle_jobs.JobsRun:
+    """One tick: the jobs (if this process holds the lease), then what they changed."""
+    run = run_blocking(lifecycle_jobs.run_jobs, now=now)
+    for outcome in run.outcomes():
+        broadcast.deliver(outcome)
+    return run
 
 
 def _lifecycle_loop(app):

@@ -11,21 +11,23 @@
 :func:`run_jobs` runs them once per deployment: only the process holding the
 ``lifecycle`` lease (:mod:`kefu.services.lease`) does the work.  Each change is a
 conditional UPDATE as well, so a chat changes once even if two runs overlap while the
-lease changes hands.  Every function takes ``now``, so tests move time, not sleep.
+lease changes hands.  Every change goes through the state machine
+(:func:`kefu.services.lifecycle.transition`, actor ``system``).  Every function takes
+``now``, so tests move time, not sleep.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, select
 
-from kefu import i18n
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, utcnow
-from kefu.services import cards, lease, routing, settings, visitor_presence
-from kefu.services.agents import PROCESS_ID
-from kefu.services.language import notice_language
-from kefu.services.wire import serialize_message
+from kefu.services import assignment, lease, lifecycle, presenters, settings, visitor_presence
+from kefu.services.errors import ServiceError
+from kefu.services.notices import system_notice
+from kefu.services.outcomes import Outcome
+from kefu.services.presence import PROCESS_ID
 
 LEASE_NAME = "lifecycle"
 #: Senders whose messages keep an agent chat alive (system notices and notes do not).
@@ -33,46 +35,57 @@ SPEAKERS = ("visitor", "agent")
 
 
 @dataclass
-class LifecycleOutcome:
-    """What one run changed and who must be told.
+class JobsRun:
+    """What one run changed, as outcomes for the transport to deliver in order.
 
-    ``closed``: one outcome per idle chat closed, in the shape agent actions return
-    (card, visitor view, visitor, the notice); ``abandoned``: the agents' cards of chats
-    that left the queue.  ``held`` says whether this process held the lease and ran.
-    Each job's event names the process that ran it (``data.by``), for the audit trail.
+    ``abandoned``: one outcome per chat that left the queue (the agents' card);
+    ``closed``: one per idle chat closed (the notice to both sides, the visitor's view,
+    the card); ``settled``: when anything changed, the queue and presence as they are now
+    (and any claims that freed capacity made).  ``held`` says whether this process held
+    the lease and ran.  Each job's event names the process that ran it (``data.by``).
     """
 
     held: bool = False
-    closed: list = field(default_factory=list)
     abandoned: list = field(default_factory=list)
+    closed: list = field(default_factory=list)
+    settled: Outcome | None = None
 
-    @property
-    def queue_moved(self) -> bool:
-        """Places changed (someone left) or capacity freed (a chat closed)."""
-        return bool(self.closed or self.abandoned)
+    def outcomes(self) -> list:
+        """Everything to deliver, in order."""
+        return [*self.abandoned, *self.closed, *([self.settled] if self.settled else [])]
 
 
-def run_jobs(holder: str = PROCESS_ID, now: datetime | None = None) -> LifecycleOutcome:
+def run_jobs(holder: str = PROCESS_ID, now: datetime | None = None) -> JobsRun:
     """Take (or renew) the lease and, when this process holds it, run every job."""
     now = now or utcnow()
     if not lease.acquire(LEASE_NAME, holder, current_app.config["LIFECYCLE_LEASE_SECONDS"],
                          now=now):
-        return LifecycleOutcome()
-    return LifecycleOutcome(held=True, abandoned=abandon_departed(now, by=holder),
-                            closed=close_idle(now, by=holder))
+        return JobsRun()
+    run = JobsRun(held=True, abandoned=abandon_departed(now, by=holder),
+                  closed=close_idle(now, by=holder))
+    if run.abandoned or run.closed:
+        run.settled = assignment.settle(Outcome())
+    return run
 
 
-def _event(conversation_id, kind, from_state, to_state, reason, now, data):
-    db.session.add(ConversationEvent(
-        conversation_id=conversation_id, kind=kind, from_state=from_state, to_state=to_state,
-        actor_kind="system", reason=reason, data=data, created_at=now))
+def _move(conversation_id, from_state, to_state, reason, now, data, where=(), **columns):
+    """One state change by the server at ``now``; False when a rival changed it first."""
+    try:
+        event = lifecycle.transition(conversation_id, to_state, lifecycle.SYSTEM, reason,
+                                     from_state=from_state, data=data, where=where,
+                                     **columns)
+    except ServiceError:
+        db.session.rollback()
+        return False
+    event.created_at = now
+    return True
 
 
 def abandon_departed(now: datetime | None = None, by: str = PROCESS_ID) -> list:
     """Waiting chats whose visitor has been gone long enough leave the queue.
 
     Gone since: the later of the escalation and the visitor's last presence (a closed
-    socket, the last beat of a dead server's row).  Returns the agents' cards.
+    socket, the last beat of a dead server's row).  Returns one outcome per chat.
     """
     now = now or utcnow()
     after = settings.get("abandon_after_seconds")
@@ -90,18 +103,13 @@ def abandon_departed(now: datetime | None = None, by: str = PROCESS_ID) -> list:
         gone_since = max(known) if known else None
         if gone_since is None or gone_since > cutoff:
             continue
-        won = db.session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.state == "waiting",
-                   ~visitor_presence.present(Conversation.visitor_id, now))
-            .values(state="abandoned", closed_at=now)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        if won:
-            _event(conversation_id, "abandoned", "waiting", "abandoned", "visitor_left", now,
-                   {"gone_seconds": int((now - gone_since).total_seconds()), "by": by})
+        data = {"gone_seconds": int((now - gone_since).total_seconds()), "by": by}
+        if _move(conversation_id, "waiting", "abandoned", "visitor_left", now, data,
+                 where=(~visitor_presence.present(Conversation.visitor_id, now),),
+                 closed_at=now):
+            db.session.commit()
             left.append(conversation_id)
-    db.session.commit()
-    return _cards(left)
+    return [Outcome(card=card) for card in _cards(left)]
 
 
 def _last_activity(conversation_ids) -> dict:
@@ -125,8 +133,8 @@ def _last_activity(conversation_ids) -> dict:
 def close_idle(now: datetime | None = None, by: str = PROCESS_ID) -> list:
     """Agent chats without a message from either side for long enough are closed.
 
-    Returns one outcome per chat for the transport (the ``idle_closed`` notice goes to
-    the visitor and to the agents; the visitor is asked for a rating).
+    Returns one outcome per chat: the ``idle_closed`` notice to the visitor and the
+    agents (the visitor is asked for a rating), the visitor's view and the card.
     """
     now = now or utcnow()
     after = settings.get("idle_close_after_seconds")
@@ -146,32 +154,17 @@ def close_idle(now: datetime | None = None, by: str = PROCESS_ID) -> list:
             continue
         agent_id = db.session.scalar(select(Conversation.assigned_agent_id)
                                      .where(Conversation.id == conversation_id))
-        won = db.session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.state == "agent",
-                   ~spoke_since)
-            .values(state="closed", closed_at=now)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        if not won:
-            db.session.rollback()
+        data = {"idle_seconds": int((now - last).total_seconds()) if last else None, "by": by}
+        if not _move(conversation_id, "agent", "closed", "idle", now, data,
+                     where=(~spoke_since,), closed_at=now):
             continue
-        idle = int((now - last).total_seconds()) if last else None
-        _event(conversation_id, "closed", "agent", "closed", "idle", now,
-               {"idle_seconds": idle, "by": by})
         conversation = db.session.scalars(select(Conversation).where(
             Conversation.id == conversation_id)
             .execution_options(populate_existing=True)).one()
-        text, notice = i18n.notice("idle_closed", notice_language(conversation),
-                                   minutes=max(1, round(after / 60)))
-        bye = Message(conversation=conversation, sender="system", text=text,
-                      extra={"notice": notice}, created_at=now)
-        db.session.add(bye)
+        bye = system_notice(conversation, "idle_closed", minutes=max(1, round(after / 60)))
+        bye.created_at = now
         db.session.commit()
-        closed.append({"conversation": cards.card(conversation),
-                       "visitor": conversation.visitor.public_id,
-                       "view": routing.visitor_view(conversation),
-                       "messages": [serialize_message(bye)], "notes": [],
-                       "from_agent_id": agent_id})
+        closed.append(presenters.change(conversation, messages=[bye], also=[agent_id]))
     return closed
 
 
@@ -180,4 +173,4 @@ def _cards(conversation_ids) -> list:
         return []
     found = db.session.scalars(select(Conversation).where(
         Conversation.id.in_(conversation_ids)).order_by(Conversation.id)).all()
-    return cards.cards(list(found))
+    return presenters.cards(list(found))

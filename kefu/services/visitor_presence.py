@@ -1,6 +1,6 @@
 """Whether a visitor has an open socket, known to every process: one row per /visitor socket.
 
-Mirrors agent presence (:mod:`kefu.services.agents`): the process that owns a socket
+Mirrors agent presence (:mod:`kefu.services.presence`): the process that owns a socket
 refreshes its rows' ``heartbeat_at``; rows of a process that died stop being refreshed
 and count as gone once older than ``PRESENCE_TTL_SECONDS``.  ``Visitor.last_seen`` is
 moved on when the last trace of a socket goes (a disconnect, a stale row swept), so the
@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, func, select, update
 
 from kefu.extensions import db
 from kefu.models import VisitorConnection, Visitor, utcnow
-from kefu.services.agents import PROCESS_ID
+from kefu.services.presence import PROCESS_ID
 
 
 def fresh_after(now: datetime) -> datetime:

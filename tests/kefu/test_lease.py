@@ -69,4 +69,4 @@ def test_only_the_lease_holder_runs_the_jobs(app, waiting_visitor):
         refused = lifecycle_jobs.run_jobs(holder="me", now=when)
         assert (refused.held, refused.abandoned) == (False, [])
         ran = lifecycle_jobs.run_jobs(holder="other", now=when)
-        assert [c["id"] for c in ran.abandoned] == [conversation_id]
+        assert [o.card["id"] for o in ran.abandoned] == [conversation_id]

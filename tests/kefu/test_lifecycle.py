@@ -73,7 +73,7 @@ def test_a_waiting_visitor_gone_longer_than_the_setting_leaves_the_queue_and_it_
 
     outcome = run(app, later(app, app.config["ABANDON_AFTER_SECONDS"] + 1))
 
-    assert outcome.held and [c["id"] for c in outcome.abandoned] == [first]
+    assert outcome.held and [o.card["id"] for o in outcome.abandoned] == [first]
     assert state_of(app, first) == "abandoned"
     assert events_of(app, first, "abandoned") == [("waiting", "abandoned", "system",
                                                    "visitor_left")]
@@ -84,9 +84,11 @@ def test_a_waiting_visitor_gone_longer_than_the_setting_leaves_the_queue_and_it_
     view = events(stays, "conversation")[-1]
     assert view["queue"]["position"] == 1
     with app.app_context():
-        from kefu.services import routing
+        from kefu.services.queue import Queue
 
-        assert view["queue"] == routing.QueueInfo().queue(second)  # the estimate counts one
+        assert view["queue"] == Queue().place(second)  # the estimate counts one place
+    assert [c["queue"] for c in [d for n, d in told if n == "queue"][-1]["queue"]] == [
+        view["queue"]]  # and the agents' card says the same
 
 
 def test_a_visitor_gone_for_less_than_the_setting_keeps_their_place(app, waiting_visitor):
@@ -169,7 +171,7 @@ def test_an_idle_agent_chat_closes_with_a_notice_to_both_sides_in_the_visitor_la
 
     outcome = run(app, later(app, app.config["IDLE_CLOSE_AFTER_SECONDS"] + 1))
 
-    assert [r["conversation"]["id"] for r in outcome.closed] == [conversation_id]
+    assert [o.conversation_id for o in outcome.closed] == [conversation_id]
     assert state_of(app, conversation_id) == "closed"
     assert events_of(app, conversation_id, "closed") == [("agent", "closed", "system", "idle")]
     minutes = app.config["IDLE_CLOSE_AFTER_SECONDS"] // 60
