@@ -158,8 +158,10 @@ def serve_command(host, port, no_setup):
         setup()
     app = current_app._get_current_object()
     click.echo(f"kefu on http://{host}:{port} ({socketio.async_mode})")
+    from kefu.realtime import background
     from kefu.serve import serve
 
+    background.start(app)
     serve(app, host, port, socketio.async_mode)
 
 

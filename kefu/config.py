@@ -50,6 +50,13 @@ class Defaults:
     #: How often each process looks for its agent sockets whose login was revoked
     #: where no broadcast reached it (the CLI); revocations in a server cut at once.
     REVOCATION_CHECK_SECONDS = 2.0
+    #: The lifecycle jobs (kefu/services/lifecycle_jobs.py); the admin settings of the same
+    #: names in lower case override these three for the whole desk.  0 turns one off.
+    ABANDON_AFTER_SECONDS = 300  # a waiting visitor with no open socket this long leaves
+    IDLE_CLOSE_AFTER_SECONDS = 1800  # an agent chat with no message this long is closed
+    STICKY_AGENT_SECONDS = 900  # asking again this soon after a release: the same agent
+    LIFECYCLE_CHECK_SECONDS = 5.0  # how often each process tries the lease and the jobs
+    LIFECYCLE_LEASE_SECONDS = 30.0  # a holder that stops renewing is replaced after this
     INTENTS_DIR = str(PROJECT_ROOT / "intents")
     MODEL_DIR = None  # filled in with instance/model
     BOT_RELOAD_CHECK_SECONDS = 2.0

@@ -328,6 +328,37 @@ class AgentConnection(db.Model):
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class VisitorConnection(db.Model):
+    """One open /visitor socket, so every process knows whether a visitor is still there.
+
+    Mirrors :class:`AgentConnection`: the owning process refreshes ``heartbeat_at``; rows
+    of a dead process count as gone once older than ``PRESENCE_TTL_SECONDS``.  A waiting
+    visitor with no live row for ``abandon_after_seconds`` leaves the queue
+    (:mod:`kefu.services.lifecycle_jobs`).
+    """
+
+    __tablename__ = "visitor_connections"
+    __table_args__ = (Index("ix_visitor_connections_visitor", "visitor_id", "heartbeat_at"),)
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    process_id: Mapped[str] = mapped_column(String(64))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Lease(db.Model):
+    """A named lease one process holds until ``expires_at``: periodic jobs run once per
+    deployment, by whoever holds ``lifecycle`` (:mod:`kefu.services.lease`)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Setting(db.Model):
     """A desk-wide setting (business hours, auto-assign, limits) as a JSON value."""
 

@@ -8,9 +8,10 @@ from flask_socketio import emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
-from kefu.realtime import broadcast
+from kefu.realtime import background, broadcast
 from kefu.realtime.common import (
-    ProtocolNamespace, acked, connection, refused, refusing, save_connection, visitor_room,
+    ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
+    visitor_room,
 )
 from kefu.security import client_address
 from kefu.services import ratelimit, visitor_actions
@@ -42,7 +43,8 @@ class VisitorNamespace(ProtocolNamespace):
         locale = i18n.pick_language(
             auth.get("locale"), i18n.language_from_accept(request.headers.get("Accept-Language")))
         outcome = run_blocking(visitor_actions.connect, token or None, locale,
-                               request.headers.get("User-Agent"), protocol.page(auth))
+                               request.headers.get("User-Agent"), protocol.page(auth),
+                               sid=request.sid)
         session = outcome.ack["session"]
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
@@ -50,6 +52,12 @@ class VisitorNamespace(ProtocolNamespace):
         emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session,
                          "limits": protocol.limits()})
         broadcast.deliver(outcome, sid=request.sid, namespace=NAMESPACE)
+
+    @logged
+    def on_disconnect(self, reason=None):
+        # The server frees the connection's slot only once this returns: forget the
+        # socket's presence row afterwards, not in between.
+        background.after_disconnect(visitor_actions.disconnect, request.sid)
 
     @acked
     def on_message(self, payload=None):

@@ -2,6 +2,8 @@
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
+
 from kefu.extensions import db
 from kefu.models import Setting, utcnow
 from kefu.services.errors import ServiceError
@@ -14,7 +16,21 @@ DEFAULTS = {
     "auto_assign": False,
     "max_chats_per_agent": 5,
     "default_wait_seconds": 120,  # expected wait per place in the queue with no history yet
+    # The lifecycle (kefu/services/lifecycle_jobs.py): None here means the deployment's config.
+    "abandon_after_seconds": None,
+    "idle_close_after_seconds": None,
+    "sticky_agent_seconds": None,
 }
+#: Settings whose default comes from the configuration (``KEFU_<NAME>``), not from here.
+CONFIGURED = {"abandon_after_seconds": "ABANDON_AFTER_SECONDS",
+              "idle_close_after_seconds": "IDLE_CLOSE_AFTER_SECONDS",
+              "sticky_agent_seconds": "STICKY_AGENT_SECONDS"}
+
+
+def _default(key: str):
+    if key in CONFIGURED:
+        return int(current_app.config[CONFIGURED[key]])
+    return DEFAULTS[key]
 
 
 def get(key: str):
@@ -22,13 +38,13 @@ def get(key: str):
     if key not in DEFAULTS:
         raise KeyError(key)
     row = db.session.get(Setting, key)
-    return DEFAULTS[key] if row is None else row.value
+    return _default(key) if row is None else row.value
 
 
 def all_settings() -> dict:
     """Every setting, defaults filled in."""
     rows = {r.key: r.value for r in db.session.scalars(db.select(Setting))}
-    return {key: rows.get(key, default) for key, default in DEFAULTS.items()}
+    return {key: rows[key] if key in rows else _default(key) for key in DEFAULTS}
 
 
 def put(key: str, value) -> dict:
@@ -53,6 +69,10 @@ def _validate(key, value):
     elif key in ("max_chats_per_agent", "default_wait_seconds"):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100000:
             raise ServiceError("invalid_type", f"{key} must be a positive whole number.")
+    elif key in CONFIGURED:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10**7:
+            raise ServiceError("invalid_type", f"{key} must be a whole number of seconds "
+                                               "(0 turns it off).")
     elif key == "business_hours" and value is not None:
         _parse_hours(value)
     return value

@@ -15,7 +15,7 @@ export const TEXTS = {
     cancel: "取消", connected: "已连接", disconnected: "连接断开，正在重连…",
     soundOn: "声音提醒：开", soundOff: "声音提醒：关", langSwitch: "English",
     visitor: "访客", bot: "机器人", agentRole: "客服", system: "系统", noteLabel: "内部备注",
-    waiting: "等待中", agentState: "人工服务中", botState: "机器人", closed: "已结束",
+    waiting: "等待中", agentState: "人工服务中", botState: "机器人", closed: "已结束", abandoned: "访客已离开",
     waited: "已等待 {t}", assignedTo: "客服：{name}", unassigned: "未分配",
     handoffReason: "转人工原因", guesses: "机器人的猜测", noGuesses: "（无）",
     reason_visitor_request: "访客要求人工", reason_low_confidence: "机器人没有把握",
@@ -41,6 +41,7 @@ export const TEXTS = {
     notice_agent_joined: "{name} 已加入对话。",
     notice_released: "您现在又在和智能客服对话了。",
     notice_closed: "对话已结束。请为本次服务打分（1-5）。",
+    notice_idle_closed: "{minutes} 分钟内双方都没有新消息，对话已自动结束。如还需帮助，请随时再发消息。请为本次服务打分（1-5）。",
   },
   en: {
     workspace: "Agent workspace", chats: "Chats", tickets: "Messages", search: "Search", canned: "Canned replies",
@@ -51,7 +52,7 @@ export const TEXTS = {
     cancel: "Cancel", connected: "Connected", disconnected: "Connection lost, reconnecting…",
     soundOn: "Sound: on", soundOff: "Sound: off", langSwitch: "中文",
     visitor: "Visitor", bot: "Bot", agentRole: "Agent", system: "System", noteLabel: "Private note",
-    waiting: "Waiting", agentState: "With an agent", botState: "Bot", closed: "Closed",
+    waiting: "Waiting", agentState: "With an agent", botState: "Bot", closed: "Closed", abandoned: "Visitor left",
     waited: "waiting {t}", assignedTo: "Agent: {name}", unassigned: "Unassigned",
     handoffReason: "Handoff reason", guesses: "The bot's guesses", noGuesses: "(none)",
     reason_visitor_request: "Visitor asked for a person", reason_low_confidence: "Bot was not confident",
@@ -77,6 +78,7 @@ export const TEXTS = {
     notice_agent_joined: "{name} has joined the chat.",
     notice_released: "You are chatting with the assistant again.",
     notice_closed: "This chat was closed. How did we do? Rate us from 1 to 5.",
+    notice_idle_closed: "This chat was closed after {minutes} min without messages. Write again any time if you still need help. How did we do? Rate us from 1 to 5.",
   },
 };
 
