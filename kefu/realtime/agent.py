@@ -16,7 +16,7 @@ from kefu.realtime.common import (
 from kefu.security import same_origin_or_allowed
 from kefu.services import agents, cards, handoff, ratelimit
 from kefu.services.errors import ServiceError
-from kefu.signals import sessions_revoked
+from kefu.signals import chats_requeued, sessions_revoked
 
 NAMESPACE = "/agent"
 log = logging.getLogger(__name__)
@@ -62,8 +62,15 @@ def _on_sessions_revoked(app, login_ids=(), **_):
     drop_logins(login_ids)
 
 
+def _on_chats_requeued(app, conversation_ids=(), **_):
+    # An agent left the desk (deactivated, or no longer an agent): their chats are waiting.
+    broadcast.queue_moved()
+    broadcast.agents_changed()
+
+
 user_logged_out.connect(_on_logged_out)
 sessions_revoked.connect(_on_sessions_revoked)
+chats_requeued.connect(_on_chats_requeued)
 
 
 def _hello(user_id: int) -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kefu import i18n
 from kefu.extensions import db
 from kefu.models import OPEN_STATES, Conversation, ConversationEvent, Message, Visitor, utcnow
-from kefu.services import language, routing
+from kefu.services import language, mail, routing, settings
 from kefu.services.bot_bridge import current_bot
 from kefu.services.errors import ServiceError
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
@@ -87,7 +87,9 @@ def open_visitor_session(token, locale: str, user_agent: str | None) -> dict:
         "state": conversation.state if conversation else "bot",
         "messages": visitor_history(conversation.id, current_app.config["HISTORY_LIMIT"])
         if conversation else [],
-        "greeting": i18n.text("greeting", locale),
+        # greeting, suggested_questions, csat_question: the admin's settings for the widget
+        **settings.widget_texts(locale),
+        "email_replies": mail.configured(),
         "locale": locale,
         "agent_read_up_to": conversation.agent_read_up_to if conversation else None,
     }

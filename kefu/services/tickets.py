@@ -4,8 +4,8 @@ import re
 from sqlalchemy import select
 
 from kefu.extensions import db
-from kefu.models import Ticket, utcnow
-from kefu.services import agents, conversations
+from kefu.models import Conversation, Ticket, Visitor, utcnow
+from kefu.services import agents, conversations, mail
 from kefu.services.errors import ServiceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -22,6 +22,7 @@ def serialize(ticket: Ticket) -> dict:
         "replied_by": {"id": ticket.replied_by.id, "name": ticket.replied_by.name}
         if ticket.replied_by_id else None,
         "replied_at": ticket.replied_at.isoformat() if ticket.replied_at else None,
+        "emailed_at": ticket.reply_emailed_at.isoformat() if ticket.reply_emailed_at else None,
     }
 
 
@@ -51,7 +52,13 @@ def list_tickets(status: str | None = None, limit: int = 100) -> list:
 
 
 def reply(ticket_id: int, user_id: int, text: str) -> dict:
-    """Answer a ticket and mark it answered (sending the email is the mailer's job)."""
+    """Answer a ticket, email the answer to the visitor, and mark the ticket answered.
+
+    With mail configured the ticket is answered only once the mail server took the
+    message (``mail_failed`` otherwise, and the ticket stays open to try again);
+    without mail the answer is stored and ``emailed_at`` stays null, which the
+    workspace says plainly.
+    """
     me = agents.desk_user(user_id)
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
@@ -62,5 +69,22 @@ def reply(ticket_id: int, user_id: int, text: str) -> dict:
     ticket.replied_by_id = me["id"]
     ticket.replied_at = utcnow()
     ticket.status = "answered"
+    if mail.configured():
+        try:
+            mail.send_ticket_reply(ticket, me["name"], _language_of(ticket))
+        except ServiceError:
+            db.session.rollback()
+            raise
+        ticket.reply_emailed_at = utcnow()
     db.session.commit()
     return serialize(ticket)
+
+
+def _language_of(ticket: Ticket) -> str:
+    """The language to answer in: the chat's (its latest messages), else the widget's."""
+    conversation = db.session.get(Conversation, ticket.conversation_id) \
+        if ticket.conversation_id else None
+    if conversation is not None and conversation.language:
+        return conversation.language
+    visitor = db.session.get(Visitor, ticket.visitor_id) if ticket.visitor_id else None
+    return visitor.locale if visitor is not None else "en"
