@@ -63,7 +63,7 @@ def settings_page():
     """Show the settings; on POST check every field and save them all or none."""
     errors, days = {}, None
     if request.method == "POST":
-        form = SettingsForm()
+        form = SettingsForm(formdata=request.form)  # form fields only, never a JSON body
         if form.validate_on_submit():
             clean, errors = settings.validate_all(form_values(form))
             if not errors:

@@ -111,7 +111,7 @@ def _edit_page(user, form=None, role_form=None, status=200):
 def _action(user_id, do, form_class=ActionForm):
     """Run one POST action on a user and go back to their page (errors shown there)."""
     user = users.get(user_id)
-    form = form_class()
+    form = form_class(formdata=request.form)  # form fields only, never a JSON body
     if not form.validate_on_submit():  # CSRFProtect refuses a missing token before this
         abort(400)
     try:
