@@ -1,6 +1,5 @@
 """The audit log page: who changed what and when, filtered by action, person and dates."""
-from datetime import date, timezone
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import render_template, request, url_for
 
@@ -15,12 +14,6 @@ def _date(name):
         return None
 
 
-def deployment_zone():
-    """Dates in filters are local days of the desk's time zone (business hours), else UTC."""
-    hours = settings.get("business_hours") or {}
-    return ZoneInfo(hours["tz"]) if hours.get("tz") else timezone.utc
-
-
 @bp.get("/audit")
 def audit_log():
     """Newest first, 100 a page; ``action``, ``actor``, ``target``, ``from``, ``to``, ``before``."""
@@ -28,7 +21,8 @@ def audit_log():
     actor = request.args.get("actor", type=int)
     target = (request.args.get("target") or "").strip()[:64] or None
     first, last = _date("from"), _date("to")
-    since, until = audit.day_range(first, last, deployment_zone())
+    zone = settings.desk_zone()  # dates are local days of the desk
+    since, until = settings.local_day_range(first, last, zone)
     entries = audit.entries(actor_id=actor, action=action, target_id=target, since=since,
                             until=until, before_id=request.args.get("before", type=int))
     more = len(entries) == audit.PAGE_SIZE
@@ -37,4 +31,4 @@ def audit_log():
                                                "before": entries[-1]["id"]}) if more else None
     return render_template("admin/audit.html", entries=entries, actions=audit.ACTIONS,
                            actors=audit.actors(), action=action, actor=actor, target=target,
-                           first=first, last=last, more=more, older_url=older_url, zone=deployment_zone())
+                           first=first, last=last, more=more, older_url=older_url, zone=zone)

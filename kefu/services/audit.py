@@ -3,7 +3,7 @@
 :func:`record` only adds the entry to the session; the caller's commit stores it with
 the change itself, so the log and the data cannot disagree.
 """
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -60,13 +60,6 @@ def entries(*, actor_id=None, action=None, target_kind=None, target_id=None,
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     return [serialize(e) for e in db.session.scalars(query)]
-
-
-def day_range(first, last, zone):
-    """``(since, until)`` covering the local days ``first`` to ``last`` (dates or None)."""
-    since = datetime.combine(first, time(), zone) if first else None
-    until = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
-    return since, until
 
 
 def actors() -> list:

@@ -10,7 +10,6 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from kefu import i18n
 from kefu.extensions import db
 from kefu.models import OPEN_STATES, Conversation, ConversationEvent, Message, Visitor, utcnow
 from kefu.services import language, mail, routing, settings

@@ -9,8 +9,7 @@ each number to them.
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import exists, func, or_, select
 
@@ -35,25 +34,19 @@ class Period:
 
     @property
     def since(self) -> datetime:
-        return datetime.combine(self.first, time(), self.zone)
+        return settings.local_day_range(self.first, self.last, self.zone)[0]
 
     @property
     def until(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(), self.zone)
+        return settings.local_day_range(self.first, self.last, self.zone)[1]
 
     def days(self) -> list:
         return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
 
 
-def desk_zone():
-    """The desk's time zone: the business hours' zone, else UTC."""
-    hours = settings.get("business_hours") or {}
-    return ZoneInfo(hours["tz"]) if hours.get("tz") else timezone.utc
-
-
 def period(first: date | None = None, last: date | None = None, zone=None) -> Period:
     """A checked period; by default the last 7 local days up to today."""
-    zone = zone or desk_zone()
+    zone = zone or settings.desk_zone()
     today = datetime.now(zone).date()
     last = last or today
     first = first or last - timedelta(days=6)

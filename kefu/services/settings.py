@@ -10,7 +10,7 @@ import re
 import secrets
 import time as clock
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app
@@ -309,6 +309,19 @@ def within_business_hours(now: datetime | None = None) -> bool:
     if start <= end:
         return start <= local.time() < end
     return local.time() >= start or local.time() < end  # hours across midnight
+
+
+def desk_zone():
+    """The desk's time zone: the business hours' zone, else UTC (report and log dates)."""
+    hours = get("business_hours") or {}
+    return ZoneInfo(hours["tz"]) if hours.get("tz") else timezone.utc
+
+
+def local_day_range(first, last, zone) -> tuple:
+    """``(since, until)``: 00:00 of local day ``first`` to 00:00 after ``last`` (either None)."""
+    since = datetime.combine(first, time(), zone) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
+    return since, until
 
 
 def welcome(lang: str) -> str:

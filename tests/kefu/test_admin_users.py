@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from kefu.extensions import db
 from kefu.models import AuditEntry, Conversation, ConversationEvent, User
-from tests.helpers import events, login, make_user
+from tests.helpers import login, make_user
 from tests.kefu.admin_helpers import AdminBrowser, one_time_password
 
 PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/settings",
