@@ -1,7 +1,7 @@
 """Messages left when nobody could chat (tickets), and the agents' answers to them."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kefu.extensions import db
 from kefu.models import Conversation, Ticket, Visitor, utcnow
@@ -63,21 +63,32 @@ def reply(ticket_id: int, user_id: int, text: str) -> dict:
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise ServiceError("not_found", f"There is no ticket {ticket_id}.")
-    if ticket.status == "answered":
+    answer = {"reply_text": text, "replied_by_id": me["id"], "replied_at": utcnow()}
+    if not _claim(ticket_id, "open", {"status": "answered", **answer}):
         raise ServiceError("invalid_state", "This ticket has been answered already.")
-    ticket.reply_text = text
-    ticket.replied_by_id = me["id"]
-    ticket.replied_at = utcnow()
-    ticket.status = "answered"
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
     if mail.configured():
         try:
             mail.send_ticket_reply(ticket, me["name"], _language_of(ticket))
-        except ServiceError:
-            db.session.rollback()
+        except ServiceError:  # not sent: open again, for another try
+            _claim(ticket_id, "answered", {"status": "open", "reply_text": None,
+                                           "replied_by_id": None, "replied_at": None})
             raise
         ticket.reply_emailed_at = utcnow()
-    db.session.commit()
+        db.session.commit()
     return serialize(ticket)
+
+
+def _claim(ticket_id: int, status: str, values: dict) -> bool:
+    """One conditional UPDATE from ``status``: of two agents answering at once, one wins
+    (so the visitor gets one email, not two)."""
+    db.session.rollback()
+    won = db.session.execute(update(Ticket).where(Ticket.id == ticket_id,
+                                                  Ticket.status == status)
+                             .values(**values)
+                             .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return won
 
 
 def _language_of(ticket: Ticket) -> str:

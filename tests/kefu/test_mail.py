@@ -186,3 +186,28 @@ def test_an_admin_reset_emails_a_link_and_ends_the_users_sessions(mail_app, smtp
         hows = [e.new_value for e in db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "user.password_reset"))]
     assert hows == [{"how": "reset_link"}, {"how": "reset_link"}]
+
+
+def test_two_agents_answering_at_once_send_one_email(mail_app, smtp_server):
+    import threading
+
+    _, ticket_id = leave_a_message(mail_app)
+    agents = [agent_client(mail_app) for _ in range(4)]
+    start = threading.Barrier(len(agents))
+    codes = []
+
+    def answer(http, token):
+        start.wait()
+        codes.append(reply(http, token, ticket_id, "Tomorrow.").status_code)
+
+    threads = [threading.Thread(target=answer, args=a) for a in agents]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(codes) == [200, 409, 409, 409]
+    smtp_server.wait_for(1)
+    import time
+
+    time.sleep(0.3)
+    assert len(smtp_server.messages) == 1
