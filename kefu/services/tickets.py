@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 
 from kefu.extensions import db
 from kefu.models import Conversation, Ticket, Visitor, utcnow
-from kefu.services import agents, conversations, mail
+from kefu.services import lifecycle, mail, presence
 from kefu.services.errors import ServiceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,12 +26,11 @@ def serialize(ticket: Ticket) -> dict:
     }
 
 
-def leave_message(public_id: str, name: str, email: str, text: str) -> dict:
+def leave_message(visitor: Visitor, name: str, email: str, text: str) -> dict:
     """Store a visitor's message as an open ticket (linked to the open conversation)."""
     if not EMAIL.match(email):
         raise ServiceError("invalid_email", "That does not look like an email address.")
-    visitor = conversations._visitor(public_id)
-    conversation = conversations.open_conversation_of(visitor)
+    conversation = lifecycle.open_conversation_of(visitor)
     visitor.name = name
     visitor.email = email
     ticket = Ticket(visitor_id=visitor.id, name=name, email=email, text=text,
@@ -59,7 +58,7 @@ def reply(ticket_id: int, user_id: int, text: str) -> dict:
     without mail the answer is stored and ``emailed_at`` stays null, which the
     workspace says plainly.
     """
-    me = agents.desk_user(user_id)
+    me = presence.desk_user(user_id)
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise ServiceError("not_found", f"There is no ticket {ticket_id}.")

@@ -15,8 +15,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from kefu.extensions import db
-from kefu.models import ROLES, Conversation, ConversationEvent, User
-from kefu.services import audit, mail
+from kefu.models import ROLES, Conversation, User
+from kefu.services import audit, lifecycle, mail
 from kefu.services.errors import ServiceError
 from kefu.signals import chats_requeued, sessions_revoked
 
@@ -149,14 +149,10 @@ def requeue_chats_of(user_id: int, actor, reason: str) -> list:
     """
     held = db.session.scalars(select(Conversation).where(
         Conversation.assigned_agent_id == user_id, Conversation.state == "agent")).all()
+    who = lifecycle.Actor("system", actor.id if actor is not None else None)
     for conversation in held:
-        conversation.state = "waiting"
-        conversation.assigned_agent_id = None
-        db.session.add(ConversationEvent(
-            conversation_id=conversation.id, kind="requeued", from_state="agent",
-            to_state="waiting", actor_kind="system",
-            actor_user_id=actor.id if actor is not None else None, reason=reason,
-            data={"from": user_id}))
+        lifecycle.transition(conversation, "waiting", who, reason, data={"from": user_id},
+                             assigned_agent_id=None)
     return [c.id for c in held]
 
 
