@@ -60,6 +60,21 @@ class Defaults:
     INTENTS_DIR = str(PROJECT_ROOT / "intents")
     MODEL_DIR = None  # filled in with instance/model
     BOT_RELOAD_CHECK_SECONDS = 2.0
+    #: How often each process asks whether the desk settings changed (one primary-key
+    #: read); a change made in another process is seen within this many seconds.
+    SETTINGS_CHECK_SECONDS = 1.0
+    #: Outgoing mail (password reset links, answers to left messages).  No MAIL_SERVER:
+    #: no email at all, and the pages and the widget say so instead of promising one.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the first byte (usually port 465)
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "kefu <kefu@localhost>"
+    MAIL_TIMEOUT = 10
+    #: How long an emailed password reset link works, in seconds (it also works only once).
+    PASSWORD_RESET_MAX_AGE = 3600
     VISITOR_TOKEN_MAX_AGE = 180 * 24 * 3600
     MAX_MESSAGE_LENGTH = 2000
     #: Engine.IO's max_http_buffer_size: a Socket.IO frame (or polling request) larger than

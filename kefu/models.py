@@ -387,6 +387,8 @@ class Ticket(db.Model):
     reply_text: Mapped[Optional[str]] = mapped_column(Text)
     replied_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: When the answer was handed to the mail server; null when no mail is configured.
+    reply_emailed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     replied_by: Mapped[Optional[User]] = relationship()
@@ -415,3 +417,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class AuditEntry(db.Model):
+    """One admin or editor action: who changed what, when, and the values before and after.
+
+    Written in the same transaction as the change it describes, so the log never claims
+    a change that was rolled back nor misses one that was committed.  Secrets (passwords,
+    tokens) are never stored: their entries say only that they changed.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_created", "created_at"),
+                      Index("ix_audit_log_action_created", "action", "created_at"),
+                      Index("ix_audit_log_actor_created", "actor_user_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    #: Who acted, as they were named then (an email, or "cli" for the command line).
+    actor_label: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(48))
+    target_kind: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[Optional[str]] = mapped_column(String(64))
+    old_value: Mapped[Optional[dict]] = mapped_column(JSON)
+    new_value: Mapped[Optional[dict]] = mapped_column(JSON)

@@ -13,8 +13,8 @@ from kefu.realtime.common import (
     ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
     visitor_room,
 )
-from kefu.security import client_address
-from kefu.services import ratelimit, visitor_actions
+from kefu.security import client_address, own_origin
+from kefu.services import ratelimit, settings, visitor_actions
 from kefu.services.errors import ServiceError
 
 NAMESPACE = "/visitor"
@@ -35,6 +35,9 @@ class VisitorNamespace(ProtocolNamespace):
             raise refused("invalid_auth", "auth must be an object.")
         auth = auth or {}
         protocol.storable_values(auth, "auth")  # token, locale, page: all must be text
+        origin = request.headers.get("Origin")  # the sites in the widget_origins setting
+        if not own_origin(origin) and not run_blocking(settings.widget_origin_allowed, origin):
+            raise refused("bad_origin", "This site may not open the chat widget.")
         if not ratelimit.allow("VISITOR_CONNECT_RATE_LIMIT", "connect", client_address()):
             raise refused("rate_limited", "Too many connections; try again soon.")
         token = auth.get("token")

@@ -13,6 +13,7 @@ Events that change no state (a transfer, a rating) are recorded with :func:`reco
                         └──────released──────┼───────────────────┘
                  bot, waiting, agent ──closed──▶ closed
                                     waiting ──abandoned──▶ abandoned
+                    agent ──requeued──▶ waiting   (its agent left the desk)
 """
 from dataclasses import dataclass
 
@@ -37,6 +38,8 @@ TRANSITIONS = {
     ("waiting", "closed"): "closed",
     ("agent", "closed"): "closed",
     ("waiting", "abandoned"): "abandoned",
+    # The agent holding it left the desk (deactivated, or no longer an agent).
+    ("agent", "waiting"): "requeued",
 }
 
 #: Attempts at finding or opening the visitor's conversation when others race to open it.
