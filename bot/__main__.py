@@ -31,8 +31,16 @@ def progress_bar(stream=None, width=30):
 
 def _train(args):
     from bot.engine import train
+    from bot.intents import IntentFileError
+    from bot.validate_cli import print_report
 
-    bot = train(args.intents, args.model, progress=progress_bar())
+    try:
+        bot = train(args.intents, args.model, progress=progress_bar())
+    except IntentFileError:
+        # The same file:line list as `bot validate`, not a traceback; nothing was saved.
+        print_report(args.intents)
+        print(f"Not trained: fix the errors above in {args.intents} first.", file=sys.stderr)
+        return 1
     meta = bot.metadata
     scores = meta["scores"]
     print(f"Model saved in {args.model}: {meta['n_intents']} intents, {meta['n_examples']} "
@@ -47,8 +55,14 @@ def _train(args):
 
 def _eval(args):
     from bot.evaluate import evaluate, write_report
+    from bot.intents import IntentFileError
+    from bot.validate_cli import print_report
 
-    report = evaluate(args.intents, folds=args.folds, progress=progress_bar())
+    try:
+        report = evaluate(args.intents, folds=args.folds, progress=progress_bar())
+    except IntentFileError:
+        print_report(args.intents)
+        return 1
     if report["encoder"] != "none":
         # Side by side: the same cross-validation without the sentence encoder.
         plain = evaluate(args.intents, folds=args.folds, encoder="none")

@@ -127,6 +127,8 @@ def add_intent(text: str, draft: IntentDraft) -> str:
     """The file's text with ``draft`` appended as a new intent after the last one."""
     document, handle = load_round_trip(text)
     intents = _intents_of(document)
+    if not len(intents):
+        intents.fa.set_block_style()  # `intents: []` becomes a list of `- id:` blocks
     tail = _pop_tail(intents)
     item = CommentedMap()
     _apply(item, draft)

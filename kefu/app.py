@@ -60,12 +60,18 @@ def create_app(test_config=None, *, instance_path=None):
     from kefu.agent import bp as agent_bp
     from kefu.api import bp as api_bp
     from kefu.auth import bp as auth_bp
+    from kefu.studio import bp as studio_bp
     from kefu.widget import bp as widget_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(studio_bp)
+
+    from kefu import error_pages
+
+    error_pages.init_app(app)
 
     from kefu import realtime
 

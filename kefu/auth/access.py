@@ -10,6 +10,17 @@ from flask_login import current_user
 
 #: Roles that work the desk: they may connect to ``/agent`` and read every conversation.
 DESK_ROLES = ("agent", "admin")
+#: Roles that edit the FAQ in the studio (``/studio``).
+EDITOR_ROLES = ("editor", "admin")
+
+
+def home_of(user) -> str:
+    """Where a user lands after login: agents and admins the workspace, editors the studio."""
+    if user.has_role("agent"):
+        return url_for("agent.workspace")
+    if user.has_role("editor"):
+        return url_for("studio.intents")
+    return url_for("widget.demo_shop")
 
 
 def is_desk_user(user) -> bool:
