@@ -357,7 +357,7 @@ def _last_slot(node):
 
 
 def _pop_tail(node):
-    """Remove and return what follows the node's last line (blank lines, comments), or ''.
+    """Remove and return the lines after the node's last line (blank lines, comments), or ''.
 
     A comment on that last line itself stays where it is.
     """
@@ -370,12 +370,12 @@ def _pop_tail(node):
     if token is None:
         return ""
     value = token.value
-    if value.startswith("#"):
+    if value.startswith("#"):  # a comment on the last line itself stays there
         eol, _, rest = value.partition("\n")
         token.value = eol + "\n"
         return rest
     entry[index] = None
-    return value
+    return value[1:] if value.startswith("\n") else value
 
 
 def _push_tail(node, tail):
@@ -393,7 +393,7 @@ def _push_tail(node, tail):
         token = entry[index]
         token.value = token.value + tail
         return
-    entry[index] = _comment(tail)
+    entry[index] = _comment("\n" + tail)  # the last line's own end, then what followed it
 
 
 def _comment(text):

@@ -14,7 +14,9 @@ name is one or more ``[a-z0-9][a-z0-9_-]*`` parts ending in ``.yaml``, so no
 the folder. Sizes are bounded, and YAML is loaded safely (round-trip mode
 builds only mappings, lists and scalars).
 """
+import copy
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -140,7 +142,7 @@ class IntentStore:
         intents, unreadable = [], []
         for name in self.names():
             try:
-                drafts = read_drafts(self.read(name).text)
+                drafts = _parsed(self.read(name).text)
             except (StoreError, YAMLError, EditError):
                 unreadable.append(name)
                 continue
@@ -153,12 +155,12 @@ class IntentStore:
         for name in self.names():
             try:
                 snapshot = self.read(name)
-                drafts = read_drafts(snapshot.text)
+                drafts = _parsed(snapshot.text)
             except (StoreError, YAMLError, EditError):
                 continue
             for draft in drafts:
                 if draft.id == intent_id:
-                    return snapshot, draft
+                    return snapshot, copy.deepcopy(draft)
         raise StoreError("not_found", f'No intent "{intent_id}". · 没有意图 "{intent_id}"。')
 
     # --- checking and writing ---------------------------------------------------
@@ -172,7 +174,8 @@ class IntentStore:
         report = validate_intents(self.root, overrides=overrides)
         prefix = str(self.root) + os.sep
         problems = [type(p)(p.file[len(prefix):] if p.file.startswith(prefix) else p.file,
-                            p.line, p.message, p.severity) for p in report.problems]
+                            p.line, p.message.replace(prefix, ""), p.severity)
+                    for p in report.problems]
         return problems, report
 
     def write(self, changes: dict, versions: dict) -> None:
@@ -211,6 +214,15 @@ class IntentStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> tuple:
+    """The drafts of a file's text, parsed once per distinct text (round trip is slow).
+
+    Shared between callers: read them, copy before changing one.
+    """
+    return tuple(read_drafts(text))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

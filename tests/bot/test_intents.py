@@ -594,7 +594,9 @@ def test_near_duplicate_check_scales_to_a_large_faq(faq):
 
     assert sum(len(intent.examples) for intent in report.intents) == 2000
     assert report.ok
-    assert elapsed < 2.0  # parsing is most of it; the near-duplicate search takes a few tens of ms
+    # Parsing is most of it (ruamel.yaml's round-trip parser, about 1 s for these 2,000
+    # examples); the near-duplicate search takes a few tens of ms.
+    assert elapsed < 3.0
 
 
 # --- python -m bot validate --------------------------------------------------
