@@ -150,10 +150,10 @@ def remove_intent(text: str, intent_id: str) -> str:
         _push_tail(intents[index - 1], tail)
     elif len(intents) == 1:
         _push_tail(intents, tail)
-    else:  # the new first intent needs no blank line above it
-        entry = intents.ca.items.get(1)
-        if entry and entry[1] and not any(token.value.strip() for token in entry[1]):
-            entry[1] = None
+    else:  # the new first intent keeps the comments above it, without a blank line first
+        entry = intents.ca.items.setdefault(1, [None, None, None, None])
+        heading = tail.lstrip("\n")
+        entry[1] = [_comment(heading)] if heading.strip() else None
     del intents[index]
     return dump_round_trip(document, handle)
 

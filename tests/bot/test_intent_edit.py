@@ -85,7 +85,7 @@ def test_rename_add_and_remove(tmp_path):
     assert remove_intent(added, "refund_time") == renamed
     removed = remove_intent(FILE, "order_status")
     assert removed.startswith("# Orders: a comment at the top stays.\nintents:\n"
-                              "  - id: cancel_order\n")
+                              "  # The next section's heading stays above it.\n  - id: cancel_order")
 
 
 def test_the_writer_keeps_the_files_own_indentation():
