@@ -285,3 +285,28 @@ def problems_by_field(text, intent_id, file, problems):
                     field_name = key
         grouped.setdefault(field_name, []).append(problem)
     return grouped
+
+
+# --- the learning inbox ------------------------------------------------------------
+
+
+def inbox():
+    """``(groups, pending)``: the inbox groups and how many example changes await a retrain."""
+    from bot.text import normalize
+    from kefu.services.bot_bridge import current_bot
+    from kefu.services.inbox import inbox_groups
+    from kefu.services.try_ranking import pending_examples
+
+    listed, _ = store().listing()
+    known = {normalize(example) for item in listed for example in item.draft.examples}
+    live = current_bot()
+    return inbox_groups(live, known), pending_examples(live, current_app.config["INTENTS_DIR"])
+
+
+def assign_examples(intent_id, texts) -> EditOutcome:
+    """Add ``texts`` (questions from the inbox) to ``intent_id``'s examples, checked and saved."""
+    snapshot, draft = store().find(intent_id)
+    present = set(draft.examples)
+    added = [text.strip() for text in texts if text.strip() and text.strip() not in present]
+    draft.examples = draft.examples + list(dict.fromkeys(added))
+    return save_intent(intent_id, snapshot.name, snapshot.version, draft, write=True)

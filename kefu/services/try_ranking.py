@@ -51,3 +51,16 @@ def top_intents(bot, text, k=5):
     total = float(sum(z[i] for i in keep)) or 1.0
     ranked = sorted(((classes[i], float(z[i]) / total) for i in keep), key=lambda r: -r[1])
     return ranked[:k]
+
+
+def pending_examples(live, intents_dir) -> int:
+    """How many examples the files have that the live model was not trained on, or lost since."""
+    from bot.intents import IntentFileError, load_intents
+
+    try:
+        intents = load_intents(intents_dir)
+    except IntentFileError:
+        return 0
+    now = set(zip(*intents.training_pairs()))
+    trained = set(zip(*live.intents.training_pairs()))
+    return len(now ^ trained)

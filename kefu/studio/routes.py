@@ -203,3 +203,27 @@ def try_it():
         result["html"] = render_markdown(result["decision"].text) \
             if result["decision"].action == "answer" else ""
     return _page("studio/try.html", question=question, result=result, locale=lang)
+
+
+@bp.get("/inbox")
+@roles_required(*EDITOR_ROLES)
+def inbox():
+    """Questions the bot could not place, grouped, each with its three best guesses."""
+    groups, pending = studio.inbox()
+    intents = sorted(item.draft.id for item in studio.store().listing()[0])
+    return _page("studio/inbox.html", groups=groups, pending=pending, intents=intents)
+
+
+@bp.post("/inbox/assign")
+@roles_required(*EDITOR_ROLES)
+def assign():
+    """Write a group's questions into an intent's file as examples."""
+    texts = [text for text in request.form.getlist("text")[:200] if len(text) <= 500]
+    try:
+        outcome = studio.assign_examples(check_intent_id(request.form.get("intent", "")), texts)
+    except StoreError as error:
+        return _refusal(error)
+    if not outcome.saved:
+        return _page("studio/refused.html", 400, message="; ".join(
+            str(p) for p in outcome.errors) or translator(page_language())("no_change"))
+    return redirect(url_for("studio.inbox"))

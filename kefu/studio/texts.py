@@ -82,6 +82,19 @@ TEXTS = {
     "role_admin": ("管理员", "admin"),
     "role_agent": ("客服", "agent"),
     "role_editor": ("内容编辑", "editor"),
+    "inbox": ("学习收件箱", "Learning inbox"),
+    "inbox_help": ("过去 30 天机器人没能回答的访客问题（给出“您是想问”或因把握不足转人工），相近的问法归为一组。"
+                   "把一组问题加到某个意图的例句里，重新训练后机器人就能回答。",
+                   "Visitor questions of the last 30 days the bot could not place (a \"did you "
+                   "mean\" offer, or a handoff for low confidence), similar ones grouped. Add a "
+                   "group to an intent's examples; after a retrain the bot answers them."),
+    "pending": ("{n} 处例句改动等待重新训练。", "{n} example change(s) wait for a retrain."),
+    "inbox_empty": ("收件箱是空的。", "The inbox is empty."),
+    "asked": ("次", "asked"),
+    "seen": ("首次 / 最近", "first / last seen"),
+    "guesses": ("机器人的猜测", "The bot's guesses"),
+    "assign_to": ("加为例句到", "Add as examples to"),
+    "assign": ("加入", "Add"),
     "back": ("返回列表", "Back to the list"),
     "intent_count": ("{n} 个意图", "{n} intents"),
 }
