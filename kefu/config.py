@@ -55,6 +55,7 @@ class Defaults:
     BOT_RELOAD_CHECK_SECONDS = 2.0
     #: The FAQ studio reads and writes intent files up to this size.
     STUDIO_MAX_FILE_BYTES = 512 * 1024
+    STUDIO_MODELS_KEPT = 5  # trained versions kept besides the published one (rollbacks)
     STUDIO_REPORTS_DIR = None  # filled in with instance/reports (where `bot eval` writes)
     VISITOR_TOKEN_MAX_AGE = 180 * 24 * 3600
     MAX_MESSAGE_LENGTH = 2000

@@ -5,7 +5,8 @@ to :mod:`kefu.services.studio` and renders what it returned. Every form posts
 with its CSRF token (Flask-WTF checks every POST) and the version of each file
 it was built from.
 """
-from flask import make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from bot.intent_edit import EditError, IntentDraft
 from bot.yaml_lines import YAMLError
@@ -227,3 +228,47 @@ def assign():
         return _page("studio/refused.html", 400, message="; ".join(
             str(p) for p in outcome.errors) or translator(page_language())("no_change"))
     return redirect(url_for("studio.inbox"))
+
+
+@bp.get("/models")
+@roles_required(*EDITOR_ROLES)
+def models():
+    """Trained versions with their scores and changes; Retrain, publish, roll back."""
+    from kefu.services import model_versions
+
+    rows = model_versions.versions()
+    return _page("studio/models.html", rows=rows,
+                 training=any(row.status == "training" for row in rows),
+                 served=model_versions.pointer_stamp(current_app.instance_path))
+
+
+@bp.post("/models/train")
+@roles_required(*EDITOR_ROLES)
+def retrain():
+    """Claim the one training slot and train in the background (progress over /studio)."""
+    from kefu.realtime.studio import train_in_background
+    from kefu.services import model_versions
+    from kefu.services.errors import ServiceError
+
+    try:
+        version_id = model_versions.start_training(current_user.id)
+    except ServiceError as error:
+        return _page("studio/refused.html", 409, message=error.message)
+    train_in_background(current_app._get_current_object(), version_id)
+    return redirect(url_for("studio.models"))
+
+
+@bp.post("/models/<int:version_id>/publish")
+@roles_required(*EDITOR_ROLES)
+def publish(version_id):
+    """Serve this version in every process (also the one-click rollback to an older one)."""
+    from kefu.services import model_versions
+    from kefu.services.errors import ServiceError
+
+    try:
+        model_versions.publish(version_id, current_user.id,
+                               confirmed=request.form.get("confirm") == "1")
+    except ServiceError as error:
+        status = 404 if error.code == "not_found" else 409
+        return _page("studio/refused.html", status, message=error.message)
+    return redirect(url_for("studio.models"))

@@ -95,6 +95,26 @@ TEXTS = {
     "guesses": ("机器人的猜测", "The bot's guesses"),
     "assign_to": ("加为例句到", "Add as examples to"),
     "assign": ("加入", "Add"),
+    "models": ("模型", "Models"),
+    "retrain": ("重新训练", "Retrain"),
+    "retrain_help": ("用现在的意图文件训练一个新模型（约半分钟，在后台进行），查看交叉验证结果后再发布；"
+                     "发布后所有服务进程都会换用它。旧模型会保留，可一键回滚。",
+                     "Train a new model from the intent files as they are now (about half a "
+                     "minute, in the background), check its cross-validation, then publish it: "
+                     "every server process switches to it. Earlier models are kept for a "
+                     "one-click rollback."),
+    "training_now": ("正在训练……", "Training…"),
+    "version": ("版本", "Version"),
+    "status": ("状态", "Status"),
+    "trained_by": ("训练者 / 时间", "Trained by / when"),
+    "scores": ("交叉验证", "Cross-validation"),
+    "changes": ("与已发布模型相比", "Against the published model"),
+    "publish": ("发布", "Publish"),
+    "rollback": ("回滚到此版本", "Roll back to this one"),
+    "confirm_worse": ("它在保留检查上更差，仍然发布", "It is worse on the held-back checks; publish anyway"),
+    "served": ("正在使用", "serving"),
+    "no_models": ("还没有从工作室训练过模型；现在使用的是 kefu train 训练的模型。",
+                  "No model was trained in the studio yet; the server uses the one `kefu train` made."),
     "back": ("返回列表", "Back to the list"),
     "intent_count": ("{n} 个意图", "{n} intents"),
 }
