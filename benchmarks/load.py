@@ -27,7 +27,6 @@ Usage::
     python benchmarks/load.py --smoke                       # a few seconds, for the suite
 """
 import argparse
-import asyncio
 import json
 import subprocess
 import sys
@@ -56,15 +55,7 @@ WARMUP = {"kind": "closed", "visitors": 4, "period": None, "seconds": 2.0, "time
 def warm_up(target, questions):
     """A few visitors for a moment, in this process: loads the bot, fills the caches."""
     spec = {**WARMUP, "urls": target.urls, "tag": "warm", "questions": questions}
-
-    async def body():
-        async def go(report):
-            pass
-        result, closing = await loadgen.run(spec, go)
-        await closing
-        return result
-
-    result = asyncio.run(body())
+    result = loadgen.run_here(spec)
     if not result["connected"]:
         raise RuntimeError(f"warm-up: no visitor could connect to {target.name}: "
                            f"{result['refusals']}")

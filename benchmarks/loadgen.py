@@ -216,6 +216,19 @@ async def run(spec, wait_for_go):
     return {**report, **result}, closing
 
 
+def run_here(spec):
+    """:func:`run` in this process, at once (no go signal), until every visitor has closed."""
+    async def go_now(report):
+        pass
+
+    async def body():
+        result, closing = await run(spec, go_now)
+        await closing
+        return result
+
+    return asyncio.run(body())
+
+
 def main(argv=None):
     """Child-process entry point (see the module docstring for the line protocol)."""
     argv = sys.argv[1:] if argv is None else argv

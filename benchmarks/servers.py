@@ -10,17 +10,13 @@ justify a dependency.
 """
 import contextlib
 import os
-import shutil
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.live import LiveServer, free_port  # noqa: E402
+from tests.live import LiveServer, ServerProcess, free_port, redis_server  # noqa: E402
 
 FLOOR_SCRIPT = ROOT / "benchmarks" / "floor_server.py"
 #: Limits high enough that the benchmark never trips them (docs/protocol.md has the real ones).
@@ -43,8 +39,10 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-class FloorServer:
+class FloorServer(ServerProcess):
     """benchmarks/floor_server.py in a subprocess, started like tests/live.py's LiveServer."""
+
+    name = "floor"
 
     def __init__(self, workdir: Path, async_mode: str, extra_args=()):
         self.extra_args = list(extra_args)
@@ -52,39 +50,12 @@ class FloorServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.async_mode = async_mode
         self.log_path = Path(workdir) / f"floor-{async_mode}-{self.port}.log"
-        self.proc = None
 
     def start(self, timeout=30):
         """Launch and wait until /healthz answers."""
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, str(FLOOR_SCRIPT), "--port", str(self.port),
-             "--async-mode", self.async_mode, *self.extra_args], cwd=ROOT, stdout=self.log,
-            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"floor exited: {self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"floor did not start: {self.log_path.read_text()}")
-
-    def stop(self):
-        """Terminate and wait."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if getattr(self, "log", None):
-            self.log.close()
+        return self.launch([sys.executable, str(FLOOR_SCRIPT), "--port", str(self.port),
+                            "--async-mode", self.async_mode, *self.extra_args],
+                           cwd=ROOT, timeout=timeout)
 
 
 class Target:
@@ -111,33 +82,6 @@ class Target:
     def stop(self):
         for server in self.servers:
             server.stop()
-
-
-@contextlib.contextmanager
-def redis_server():
-    """A throwaway redis-server on a free loopback port that saves nothing; yields its URL."""
-    import redis
-
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 class Stack:

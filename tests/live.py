@@ -1,5 +1,7 @@
 """A real kefu server in a subprocess (``python -m kefu run``), for browser and client tests."""
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,52 +18,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class LiveServer:
-    """Start ``kefu run`` with its own instance folder; stop it on ``stop()``."""
+class ServerProcess:
+    """A server in a subprocess that is up once its ``/healthz`` answers 200.
 
-    def __init__(self, instance, model_dir, *, async_mode="eventlet", env=None):
-        self.instance = instance
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = instance / "server.log"
-        self.env = {**os.environ, "KEFU_INSTANCE_PATH": str(instance),
-                    "KEFU_SECRET_KEY": "live-test-secret", "KEFU_MODEL_DIR": str(model_dir),
-                    "KEFU_ASYNC_MODE": async_mode, "KEFU_ADMIN_EMAIL": "admin@example.com",
-                    **(env or {})}
-        self.proc = None
+    Subclasses set ``url``, ``log_path`` and ``name`` and pass the command line to
+    :meth:`launch`; :meth:`kill9` ends it like a crash, and :meth:`launch` may start it
+    again on the same port and instance.
+    """
 
-    def start(self, timeout=60):
-        """Launch and wait until /healthz answers."""
-        self.instance.mkdir(parents=True, exist_ok=True)
+    name = "server"
+    proc = None
+    log = None
+
+    def launch(self, argv, *, env=None, cwd=PROJECT_ROOT, timeout=60):
+        """Run ``argv`` and wait until /healthz answers."""
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kefu", "run", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.output()}")
+                raise RuntimeError(f"{self.name} exited: {self.output()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
                     if r.status == 200:
                         return self
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"server did not start: {self.output()}")
-
-    def create_user(self, email, name, role="agent", password="correct horse battery"):
-        """Add a user to this server's database with ``kefu create-user``; returns the password."""
-        subprocess.run(
-            [sys.executable, "-m", "kefu", "create-user", email, "--name", name, "--role", role,
-             "--password", password],
-            cwd=PROJECT_ROOT, env=self.env, check=True, capture_output=True, timeout=60)
-        return password
+        raise RuntimeError(f"{self.name} did not start: {self.output()}")
 
     def output(self) -> str:
         """Everything the server printed so far."""
         self.log.flush()
         return self.log_path.read_text()
+
+    def kill9(self):
+        """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
+        self.proc.kill()
+        self.proc.wait(10)
+        self.log.close()
 
     def stop(self):
         """Terminate the server and wait for it."""
@@ -72,5 +68,63 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if getattr(self, "log", None):
+        if self.log:
             self.log.close()
+
+
+class LiveServer(ServerProcess):
+    """Start ``kefu run`` with its own instance folder; stop it on ``stop()``."""
+
+    name = "kefu run"
+
+    def __init__(self, instance, model_dir, *, async_mode="eventlet", env=None):
+        self.instance = instance
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = instance / "server.log"
+        self.env = {**os.environ, "KEFU_INSTANCE_PATH": str(instance),
+                    "KEFU_SECRET_KEY": "live-test-secret", "KEFU_MODEL_DIR": str(model_dir),
+                    "KEFU_ASYNC_MODE": async_mode, "KEFU_ADMIN_EMAIL": "admin@example.com",
+                    **(env or {})}
+
+    def start(self, timeout=60):
+        """Launch and wait until /healthz answers (again after :meth:`kill9`, same port)."""
+        self.instance.mkdir(parents=True, exist_ok=True)
+        return self.launch(
+            [sys.executable, "-m", "kefu", "run", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env, timeout=timeout)
+
+    def create_user(self, email, name, role="agent", password="correct horse battery"):
+        """Add a user to this server's database with ``kefu create-user``; returns the password."""
+        subprocess.run(
+            [sys.executable, "-m", "kefu", "create-user", email, "--name", name, "--role", role,
+             "--password", password],
+            cwd=PROJECT_ROOT, env=self.env, check=True, capture_output=True, timeout=60)
+        return password
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A throwaway redis-server on a free loopback port that saves nothing; yields its URL."""
+    import redis
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)

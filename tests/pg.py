@@ -61,9 +61,25 @@ class PostgresServer:
                              autocommit=True) as conn:
             conn.execute(sql)
 
+    def new_database(self, prefix: str) -> str:
+        """Create an empty database with a fresh name; returns its URL."""
+        import uuid
+
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
     def stop(self):
         """Stop the server and delete its files."""
         try:
             self._run(_pg_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def database_url(request, kind: str, folder, prefix: str) -> str:
+    """A fresh database for a test that runs on both: a SQLite file in ``folder``, or a new
+    database on the session's PostgreSQL server (started on first need)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / (prefix + '.sqlite')}"
+    return request.getfixturevalue("postgres").new_database(prefix)

@@ -40,8 +40,6 @@ def test_load_benchmark_smoke_prints_kefu_and_floor_figures_with_no_lost_reply(
 
 def test_load_generator_counts_a_missing_answer_as_lost_and_a_second_one_as_duplicated(
         tmp_path):
-    import asyncio
-
     from benchmarks import loadgen
     from benchmarks.servers import FloorServer
 
@@ -50,15 +48,7 @@ def test_load_generator_counts_a_missing_answer_as_lost_and_a_second_one_as_dupl
     try:
         spec = {"kind": "closed", "visitors": 2, "period": None, "seconds": 1.0,
                 "timeout": 0.5, "urls": [floor.url], "tag": "t", "questions": ["hello"]}
-
-        async def body():
-            async def go(report):
-                pass
-            result, closing = await loadgen.run(spec, go)
-            await closing
-            return result
-
-        result = asyncio.run(body())
+        result = loadgen.run_here(spec)
     finally:
         floor.stop()
     assert result["connected"] == 2 and result["sent"] >= 10

@@ -6,7 +6,6 @@
 """
 import os
 import shutil
-import uuid
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -41,10 +40,7 @@ def fuzz_app(request, tmp_path_factory, trained_model_dir, migrated_db):
     else:
         from kefu.cli import upgrade_database
 
-        postgres = request.getfixturevalue("postgres")
-        name = f"fuzz_{uuid.uuid4().hex[:10]}"
-        postgres.execute(f"CREATE DATABASE {name}")
-        extra["SQLALCHEMY_DATABASE_URI"] = postgres.url(name)
+        extra["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres").new_database("fuzz")
     app = create_app(make_config(instance, trained_model_dir, **extra), instance_path=instance)
     if request.param == "postgres":
         with app.app_context():

@@ -14,6 +14,7 @@ import socketio
 from sqlalchemy import create_engine, text
 
 from tests.live import LiveServer
+from tests.pg import database_url
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +30,7 @@ def server(request, tmp_path_factory, trained_model_dir):
     """One live server per database and async mode; ``server.db`` reads its database."""
     database, mode = request.param
     instance = tmp_path_factory.mktemp(f"burst-{database}-{mode}")
-    if database == "sqlite":
-        url = f"sqlite:///{instance / 'kefu.sqlite'}"
-    else:
-        postgres = request.getfixturevalue("postgres")
-        name = f"burst_{uuid.uuid4().hex[:10]}"
-        postgres.execute(f"CREATE DATABASE {name}")
-        url = postgres.url(name)
+    url = database_url(request, database, instance, "burst")
     live = LiveServer(instance, trained_model_dir, async_mode=mode, env={
         "KEFU_DATABASE_URL": url, "KEFU_VISITOR_MESSAGE_RATE_LIMIT": "10000 per 10 seconds",
         "KEFU_VISITOR_CONNECT_RATE_LIMIT": "10000 per minute"}).start()

@@ -1,7 +1,6 @@
 """Two real kefu servers on one database and one Redis queue: claims stay atomic and
 events cross from one process to the other."""
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -12,7 +11,7 @@ import requests
 import socketio
 
 from kefu.config import PROJECT_ROOT
-from tests.live import LiveServer, free_port
+from tests.live import LiveServer, redis_server
 
 pytestmark = pytest.mark.slow
 
@@ -20,27 +19,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def redis_url():
     """A throwaway redis-server that saves nothing."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """Migration 0004 on a database written by the old code: the duplicates the races left
 behind are resolved so the new constraints can hold, on SQLite and PostgreSQL."""
-import uuid
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -9,6 +8,7 @@ from sqlalchemy import text
 from kefu import create_app
 from kefu.extensions import db
 from tests.conftest import make_config
+from tests.pg import database_url
 
 NOW = "2026-11-30 10:00:00+00:00"
 
@@ -16,13 +16,7 @@ NOW = "2026-11-30 10:00:00+00:00"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def legacy_app(request, tmp_path, trained_model_dir):
     """An app on an empty database of either kind, not yet migrated."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'legacy.sqlite'}"
-    else:
-        postgres = request.getfixturevalue("postgres")
-        name = f"legacy_{uuid.uuid4().hex[:10]}"
-        postgres.execute(f"CREATE DATABASE {name}")
-        url = postgres.url(name)
+    url = database_url(request, request.param, tmp_path, "legacy")
     app = create_app(make_config(tmp_path, trained_model_dir, SQLALCHEMY_DATABASE_URI=url),
                      instance_path=tmp_path)
     yield app
