@@ -20,7 +20,7 @@ def forbidden(error):
     role = getattr(current_user, "role", None) if known else None
     home = home_of(current_user) if role and current_user.active else url_for("auth.login")
     return render_template("errors/403.html", lang=lang, t=translator(lang), role=role,
-                           home=home), 403
+                           home=home, zh=translator("zh"), en=translator("en")), 403
 
 
 def init_app(app):

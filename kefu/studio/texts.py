@@ -78,6 +78,7 @@ TEXTS = {
     "language": ("English", "中文"),
     "forbidden_title": ("没有权限", "Not allowed"),
     "forbidden": ("您的账号（{role}）不能打开这个页面。", "Your account ({role}) cannot open this page."),
+    "forbidden_anonymous": ("请先登录。", "Please log in first."),
     "forbidden_home": ("回到您的首页", "Back to your home page"),
     "role_admin": ("管理员", "admin"),
     "role_agent": ("客服", "agent"),
