@@ -44,8 +44,11 @@ class UTCDateTime(db.TypeDecorator):
 
 
 ROLES = ("admin", "agent", "editor")
+#: Roles that work the desk: they may connect to ``/agent`` and read every conversation.
+DESK_ROLES = ("agent", "admin")
 SENDERS = ("visitor", "bot", "agent", "system", "note")  # note: private, agents only
-STATES = ("bot", "waiting", "agent", "closed")
+#: Every conversation state; the moves between them are in kefu.services.lifecycle.
+STATES = ("bot", "waiting", "agent", "closed", "abandoned")
 OPEN_STATES = ("bot", "waiting", "agent")
 #: The condition of the partial unique index that allows one open conversation per visitor.
 OPEN_CONDITION = text("state IN ('bot', 'waiting', 'agent')")
@@ -81,6 +84,11 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: str) -> bool:
         """Admins may do everything any role may."""
         return self.role == "admin" or self.role in roles
+
+    @property
+    def is_desk_user(self) -> bool:
+        """An active agent or admin: may work the desk and read every conversation."""
+        return bool(self.active) and self.role in DESK_ROLES
 
     #: The login session this object was loaded through (set by the login and the loader).
     login_session_id = None
@@ -226,6 +234,16 @@ class Conversation(db.Model):
     messages: Mapped[list["Message"]] = relationship(
         back_populates="conversation", order_by="Message.id"
     )
+
+    def writable_by(self, user: Optional[User]) -> bool:
+        """Desk users write only in conversations assigned to them; admins in any.
+
+        The role rule alone: whether the conversation's state allows the action is the
+        lifecycle's question (kefu.services.lifecycle).
+        """
+        if user is None or not user.is_desk_user:
+            return False
+        return user.role == "admin" or self.assigned_agent_id == user.id
 
 
 class Message(db.Model):

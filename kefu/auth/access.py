@@ -1,18 +1,14 @@
-"""Who may do what: every role rule of kefu in one module.
+"""Guarding HTTP views by role.
 
-The rules are plain functions over users and conversations, so HTTP views, Socket.IO
-handlers and services ask the same question and get the same answer.
+The role rules themselves live on the models (``User.has_role``, ``User.is_desk_user``,
+``Conversation.writable_by``), so HTTP views, Socket.IO handlers and services ask the
+same question and get the same answer; this module only turns a refusal into the
+answer a page or the API gives.
 """
 import functools
 
 from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
-
-#: Roles that work the desk: they may connect to ``/agent`` and read every conversation.
-DESK_ROLES = ("agent", "admin")
-#: Roles that edit the FAQ in the studio (``/studio``).
-EDITOR_ROLES = ("editor", "admin")
-
 
 def home_of(user) -> str:
     """Where a user lands after login: agents and admins the workspace, editors the studio."""
@@ -21,16 +17,6 @@ def home_of(user) -> str:
     if user.has_role("editor"):
         return url_for("studio.intents")
     return url_for("widget.demo_shop")
-
-
-def is_desk_user(user) -> bool:
-    """An active agent or admin."""
-    return user is not None and bool(user.active) and user.role in DESK_ROLES
-
-
-def may_write(user, conversation) -> bool:
-    """Agents write only in conversations assigned to them; admins anywhere."""
-    return user.role == "admin" or conversation.assigned_agent_id == user.id
 
 
 def json_error(status: int, code: str, message: str):

@@ -1,4 +1,9 @@
-"""The ``/agent`` namespace: the live side of the agent workspace (docs/protocol.md)."""
+"""The ``/agent`` namespace: the live side of the agent workspace (docs/protocol.md).
+
+Each handler validates its payload, makes one call into
+:mod:`kefu.services.agent_actions` (or :mod:`kefu.services.desk` for the socket's own
+comings and goings) and delivers the outcome it returns.
+"""
 import functools
 import logging
 
@@ -14,7 +19,7 @@ from kefu.realtime.common import (
     ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
 )
 from kefu.security import same_origin_or_allowed
-from kefu.services import agents, cards, handoff, ratelimit
+from kefu.services import agent_actions, desk, presence, ratelimit
 from kefu.services.errors import ServiceError
 from kefu.signals import sessions_revoked
 
@@ -34,7 +39,7 @@ def desk_only(handler):
     def wrapper(self, *args):
         mine = connection(NAMESPACE)
         try:
-            me = run_blocking(agents.desk_user, mine.get("user_id"), mine.get("login_id"))
+            me = run_blocking(presence.desk_user, mine.get("user_id"), mine.get("login_id"))
         except ServiceError:
             socketio.start_background_task(_drop, request.sid)
             raise
@@ -50,7 +55,7 @@ def _drop(sid):
 
 def drop_logins(login_ids) -> None:
     """Disconnect every ``/agent`` socket (in any process) opened under these logins."""
-    for sid in run_blocking(agents.sockets_of_logins, [i for i in login_ids if i]):
+    for sid in run_blocking(presence.sockets_of_logins, [i for i in login_ids if i]):
         socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
@@ -66,11 +71,6 @@ user_logged_out.connect(_on_logged_out)
 sessions_revoked.connect(_on_sessions_revoked)
 
 
-def _hello(user_id: int) -> dict:
-    return {"me": agents.desk_user(user_id), "queue": cards.queue_cards(),
-            "mine": cards.mine_cards(user_id), "agents": agents.agent_list()}
-
-
 def _heartbeat_loop(app):
     """Keep this process's presence rows fresh (eventlet/gevent servers)."""
     interval = app.config["PRESENCE_HEARTBEAT_SECONDS"]
@@ -78,7 +78,7 @@ def _heartbeat_loop(app):
         socketio.sleep(interval)
         try:
             with app.app_context():
-                run_blocking(agents.heartbeat)
+                run_blocking(presence.heartbeat)
         except Exception:  # a missed beat only ages the rows; try again next time
             log.exception("presence heartbeat failed")
 
@@ -94,7 +94,7 @@ def _revocation_loop(app):
         socketio.sleep(interval)
         try:
             with app.app_context():
-                for sid in run_blocking(agents.revoked_sockets):
+                for sid in run_blocking(presence.revoked_sockets):
                     socketio.server.disconnect(sid, namespace=NAMESPACE)
         except Exception:  # the next sweep, and every event's own check, still refuse
             log.exception("revocation sweep failed")
@@ -109,6 +109,12 @@ def _start_heartbeat():
             _revocation_loop, app)
 
 
+def _deliver(outcome):
+    """Send what the service decided; the ack carries its ``ack`` fields."""
+    broadcast.deliver(outcome, sid=request.sid, namespace=NAMESPACE)
+    return protocol.ok(**outcome.ack)
+
+
 class AgentNamespace(ProtocolNamespace):
     """Agents and admins, authenticated by their Flask-Login session cookie."""
 
@@ -121,56 +127,40 @@ class AgentNamespace(ProtocolNamespace):
         login_id = session.get("_user_id")  # Flask-Login keeps the login session's id here
         if login_id is None:
             raise refused("unauthorized", "Log in as an agent first.")
-        me = run_blocking(agents.desk_user_of_login, login_id)
-        run_blocking(agents.connect, request.sid, me["id"], login_id)
+        outcome = run_blocking(desk.connect, request.sid, login_id)
+        me = outcome.ack["me"]
         save_connection(NAMESPACE, {"user_id": me["id"], "login_id": login_id})
         join_room(broadcast.AGENTS_ROOM)
         join_room(broadcast.agent_room(me["id"]))
-        hello = run_blocking(_hello, me["id"])
-        emit("hello", {"protocol": protocol.PROTOCOL_VERSION, **hello})
+        emit("hello", {"protocol": protocol.PROTOCOL_VERSION, **outcome.ack["hello"]})
         _start_heartbeat()
-        broadcast.agents_changed()
-        broadcast.queue_moved()
+        broadcast.deliver(outcome, sid=request.sid, namespace=NAMESPACE)
 
     @logged
     def on_disconnect(self, reason=None):
-        run_blocking(agents.disconnect, request.sid)
-        if connection(NAMESPACE).get("user_id") is not None:
-            broadcast.agents_changed()
-            broadcast.queue_moved()
+        broadcast.deliver(run_blocking(desk.disconnect, request.sid,
+                                       connection(NAMESPACE).get("user_id")))
 
     @desk_only
     def on_open(self, me, payload=None):
         conversation_id = protocol.conversation_ref(payload, "open")
-        detail = run_blocking(handoff.open_conversation, conversation_id, me["id"])
+        outcome = run_blocking(agent_actions.open_conversation, conversation_id, me["id"])
         join_room(broadcast.conversation_room(conversation_id))
-        return protocol.ok(conversation=detail)
+        return _deliver(outcome)
 
     @desk_only
     def on_claim(self, me, payload=None):
         conversation_id = protocol.conversation_ref(payload, "claim")
-        result = run_blocking(handoff.claim, conversation_id, me["id"])
+        outcome = run_blocking(agent_actions.claim, conversation_id, me["id"])
         join_room(broadcast.conversation_room(conversation_id))
-        broadcast.outcome(result)
-        broadcast.queue_moved()
-        broadcast.agents_changed()
-        return protocol.ok(conversation=result["conversation"])
+        return _deliver(outcome)
 
     def _post(self, me, payload, event):
         conversation_id, client_msg_id, text = protocol.agent_message(payload, event)
         if not ratelimit.allow("AGENT_MESSAGE_RATE_LIMIT", "agent-message", str(me["id"])):
             raise ServiceError("rate_limited", "You are sending messages too fast; slow down.")
-        result = run_blocking(handoff.post_message, conversation_id, me["id"], client_msg_id,
-                              text, note=event == "note")
-        if not result["duplicate"]:
-            message = result["message"]
-            assigned = (result["conversation"]["assigned_agent"] or {}).get("id")
-            broadcast.to_agents("message", message,
-                                broadcast.watchers(conversation_id, assigned, me["id"]))
-            if event == "message":
-                broadcast.to_visitor(result["visitor"], "message", message)
-                broadcast.to_agents("conversation", result["conversation"])
-        return protocol.ok(message=result["message"], duplicate=result["duplicate"])
+        return _deliver(run_blocking(agent_actions.post_message, conversation_id, me["id"],
+                                     client_msg_id, text, note=event == "note"))
 
     @desk_only
     def on_message(self, me, payload=None):
@@ -184,50 +174,32 @@ class AgentNamespace(ProtocolNamespace):
     def on_typing(self, me, payload=None):
         conversation_id, typing = protocol.agent_typing(payload)
         ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
-        target = run_blocking(handoff.typing_target, conversation_id, me["id"])
-        broadcast.to_visitor(target["visitor"], "typing",
-                             {"sender": "agent", "name": target["name"], "typing": typing})
-        return protocol.ok()
+        return _deliver(run_blocking(agent_actions.typing, conversation_id, me["id"], typing))
 
     @desk_only
     def on_read(self, me, payload=None):
         conversation_id, message_id = protocol.agent_read(payload)
         ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
-        result = run_blocking(handoff.mark_read, conversation_id, me["id"], message_id)
-        broadcast.to_visitor(result["visitor"], "read",
-                             {"reader": "agent", "up_to": result["up_to"]})
-        broadcast.to_agents("conversation", result["conversation"])
-        return protocol.ok(up_to=result["up_to"])
+        return _deliver(run_blocking(agent_actions.mark_read, conversation_id, me["id"],
+                                     message_id))
 
     @desk_only
     def on_transfer(self, me, payload=None):
         conversation_id, to_agent_id, note = protocol.transfer(payload)
-        result = run_blocking(handoff.transfer, conversation_id, me["id"], to_agent_id, note)
-        broadcast.outcome(result)
-        broadcast.agents_changed()
-        return protocol.ok(conversation=result["conversation"])
-
-    def _leave_agent_hands(self, me, payload, event, service):
-        """``release`` and ``close``: the chat leaves its agent; queue and presence change."""
-        conversation_id = protocol.conversation_ref(payload, event)
-        result = run_blocking(service, conversation_id, me["id"])
-        broadcast.outcome(result)
-        broadcast.queue_moved()
-        broadcast.agents_changed()
-        return protocol.ok(conversation=result["conversation"])
+        return _deliver(run_blocking(agent_actions.transfer, conversation_id, me["id"],
+                                     to_agent_id, note))
 
     @desk_only
     def on_release(self, me, payload=None):
-        return self._leave_agent_hands(me, payload, "release", handoff.release)
+        conversation_id = protocol.conversation_ref(payload, "release")
+        return _deliver(run_blocking(agent_actions.release, conversation_id, me["id"]))
 
     @desk_only
     def on_close(self, me, payload=None):
-        return self._leave_agent_hands(me, payload, "close", handoff.close)
+        conversation_id = protocol.conversation_ref(payload, "close")
+        return _deliver(run_blocking(agent_actions.close, conversation_id, me["id"]))
 
     @desk_only
     def on_presence(self, me, payload=None):
         status = protocol.presence(payload)
-        run_blocking(agents.set_status, request.sid, status)
-        broadcast.agents_changed()
-        broadcast.queue_moved()
-        return protocol.ok(status=status)
+        return _deliver(run_blocking(desk.set_status, request.sid, status))

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, Message
-from kefu.services import cards
+from kefu.services import presenters
 from kefu.services.errors import ServiceError
 
 MAX_RESULTS = 50
@@ -36,4 +36,4 @@ def search_conversations(q: str, limit: int = MAX_RESULTS) -> list:
         Conversation.id.in_(list(matches)))).all()
     by_id = {c.id: c for c in found}
     ordered = [by_id[i] for i in matches if i in by_id]
-    return [{**card, "match": matches[card["id"]]} for card in cards.cards(ordered)]
+    return [{**card, "match": matches[card["id"]]} for card in presenters.cards(ordered)]

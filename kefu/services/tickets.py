@@ -4,8 +4,8 @@ import re
 from sqlalchemy import select
 
 from kefu.extensions import db
-from kefu.models import Ticket, utcnow
-from kefu.services import agents, conversations
+from kefu.models import Ticket, Visitor, utcnow
+from kefu.services import lifecycle, presence
 from kefu.services.errors import ServiceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -25,12 +25,11 @@ def serialize(ticket: Ticket) -> dict:
     }
 
 
-def leave_message(public_id: str, name: str, email: str, text: str) -> dict:
+def leave_message(visitor: Visitor, name: str, email: str, text: str) -> dict:
     """Store a visitor's message as an open ticket (linked to the open conversation)."""
     if not EMAIL.match(email):
         raise ServiceError("invalid_email", "That does not look like an email address.")
-    visitor = conversations._visitor(public_id)
-    conversation = conversations.open_conversation_of(visitor)
+    conversation = lifecycle.open_conversation_of(visitor)
     visitor.name = name
     visitor.email = email
     ticket = Ticket(visitor_id=visitor.id, name=name, email=email, text=text,
@@ -52,7 +51,7 @@ def list_tickets(status: str | None = None, limit: int = 100) -> list:
 
 def reply(ticket_id: int, user_id: int, text: str) -> dict:
     """Answer a ticket and mark it answered (sending the email is the mailer's job)."""
-    me = agents.desk_user(user_id)
+    me = presence.desk_user(user_id)
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise ServiceError("not_found", f"There is no ticket {ticket_id}.")

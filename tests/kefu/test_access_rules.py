@@ -181,12 +181,12 @@ def test_a_deactivated_user_is_forbidden_alike_on_rest_and_on_agent(app, desk):
             == (403, "forbidden"), path
     sio = agent.connect()
     assert not sio.is_connected("/agent")
-    from kefu.services import agents
+    from kefu.services import presence
     from kefu.services.errors import ServiceError
 
     with app.app_context():
         try:
-            agents.desk_user(agent.id)
+            presence.desk_user(agent.id)
         except ServiceError as error:
             assert error.code == "forbidden"
         else:

@@ -9,7 +9,7 @@ from tests.helpers import make_user, put_setting
 
 
 def test_rivals_claiming_at_the_same_instant_exactly_one_wins(app, waiting_visitor):
-    from kefu.services import handoff
+    from kefu.services import assignment
     from kefu.services.errors import ServiceError
 
     _, conversation_id = waiting_visitor()
@@ -21,7 +21,7 @@ def test_rivals_claiming_at_the_same_instant_exactly_one_wins(app, waiting_visit
         with app.app_context():
             start.wait()
             try:
-                handoff.claim(conversation_id, agent_id)
+                assignment.claim(conversation_id, agent_id)
                 outcomes[agent_id] = "won"
             except ServiceError as error:
                 outcomes[agent_id] = error.code

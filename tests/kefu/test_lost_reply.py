@@ -4,7 +4,7 @@ import threading
 
 from kefu.extensions import db
 from kefu.models import Conversation, Message
-from kefu.services import conversations
+from kefu.services import visitor_actions
 from tests.helpers import events, send, session_of
 
 QUESTION = "how long does shipping take"
@@ -69,13 +69,13 @@ def test_resends_racing_in_threads_store_one_reply(app, visitor):
     def resend():
         start.wait()
         with app.app_context():
-            results.append(conversations.post_visitor_message(public_id, "lost", QUESTION))
+            results.append(visitor_actions.post_message(public_id, "lost", QUESTION))
 
     threads = [threading.Thread(target=resend) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert len(results) == 4 and all(r["duplicate"] for r in results)
-    assert sum(len(r["replies"]) for r in results) == 1
+    assert len(results) == 4 and all(r.ack["duplicate"] for r in results)
+    assert sum(len(r.to_visitor) for r in results) == 1
     assert _answers(app, conversation_id, "lost") == ["bot"]

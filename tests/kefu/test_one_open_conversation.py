@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kefu.extensions import db
 from kefu.models import Conversation, Visitor
-from kefu.services import conversations, routing
+from kefu.services import visitor_actions
 from tests.helpers import session_of
 
 
@@ -44,11 +44,11 @@ def _open_ids(app, public_id):
 
 def test_racing_first_messages_and_a_handoff_request_share_one_conversation(app, visitor):
     public_id = _new_visitor(visitor)
-    calls = [lambda i=i: conversations.post_visitor_message(public_id, f"m{i}", "hello")
+    calls = [lambda i=i: visitor_actions.post_message(public_id, f"m{i}", "hello")
              for i in range(8)]
-    calls.append(lambda: routing.request_human(public_id))
+    calls.append(lambda: visitor_actions.request_human(public_id))
     results = _race(app, calls)
-    opened = {r["conversation"]["id"] for r in results}
+    opened = {r.conversation_id for r in results}
     assert len(opened) == 1 and _open_ids(app, public_id) == list(opened)
 
 

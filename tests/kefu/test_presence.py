@@ -6,10 +6,10 @@ from kefu.models import AgentConnection, utcnow
 
 
 def status(app, user_id):
-    from kefu.services import agents
+    from kefu.services import presence
 
     with app.app_context():
-        return agents.status_of(user_id)
+        return presence.status_of(user_id)
 
 
 def test_an_agent_is_online_while_connected_and_offline_after(app, desk):
@@ -48,7 +48,7 @@ def test_other_agents_see_presence_changes(app, desk):
 
 
 def test_presence_rows_of_a_dead_process_expire(app, desk):
-    from kefu.services import agents
+    from kefu.services import presence
 
     agent = desk()
     with app.app_context():
@@ -59,12 +59,12 @@ def test_presence_rows_of_a_dead_process_expire(app, desk):
     agent.sio.disconnect("/agent")
     assert status(app, agent.id) == "offline"  # the stale row counts for nothing
     with app.app_context():
-        agents.heartbeat()
+        presence.heartbeat()
         assert db.session.get(AgentConnection, "ghost") is None
 
 
 def test_a_heartbeat_keeps_this_process_rows_fresh(app, desk):
-    from kefu.services import agents
+    from kefu.services import presence
 
     agent = desk()
     with app.app_context():
@@ -72,6 +72,6 @@ def test_a_heartbeat_keeps_this_process_rows_fresh(app, desk):
             AgentConnection.user_id == agent.id)).one()
         row.heartbeat_at = utcnow() - timedelta(seconds=app.config["PRESENCE_TTL_SECONDS"] - 1)
         db.session.commit()
-        agents.heartbeat()
+        presence.heartbeat()
         row = db.session.get(AgentConnection, row.sid)
         assert (utcnow() - row.heartbeat_at).total_seconds() < 5

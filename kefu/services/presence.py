@@ -1,4 +1,4 @@
-"""Agents at the desk: who is connected (presence) and how many chats each holds.
+"""Agents at the desk: who is connected (presence), who they are, how many chats each holds.
 
 Presence is one :class:`AgentConnection` row per open ``/agent`` socket, so every
 process sees every agent.  An agent with several tabs is ``online`` when any tab is
@@ -14,9 +14,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from kefu.auth.access import DESK_ROLES, is_desk_user
 from kefu.extensions import db
-from kefu.models import AgentConnection, Conversation, LoginSession, User, utcnow
+from kefu.models import DESK_ROLES, AgentConnection, Conversation, LoginSession, User, utcnow
 from kefu.services.errors import ServiceError
 
 #: Names this process in AgentConnection rows (host, pid and a random part).
@@ -37,7 +36,7 @@ def desk_user(user_id, login_id=None) -> dict:
         login = db.session.get(LoginSession, login_id)
         if login is None or login.user_id != user.id or login.revoked_at is not None:
             raise ServiceError("session_revoked", "This login has ended; log in again.")
-    if not is_desk_user(user):
+    if not user.is_desk_user:
         raise ServiceError("forbidden", "Only active agents and admins may use the desk.")
     return {"id": user.id, "name": user.name, "role": user.role}
 

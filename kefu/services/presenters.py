@@ -1,24 +1,59 @@
-"""What agents see of a conversation: cards for the queue and lists, details when opened.
+"""How a conversation looks to each side: the visitor's view, the agents' cards and detail.
 
-Built in batches (one query per list, not per conversation) because the queue is sent
-to every agent each time it moves.
+The visitor's ``conversation`` event (:func:`visitor_view`) and the agents' card
+(:func:`cards`) are built here only, both reading places in the queue from
+:class:`kefu.services.queue.Queue`.  Cards are built in batches (one query per list,
+not per conversation) because the queue is sent to every agent each time it moves.
 """
 from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User, Visitor, utcnow
-from kefu.services.conversations import serialize_message
+from kefu.services.outcomes import Outcome
+from kefu.services.queue import Queue, waiting_conversations
+from kefu.services.wire import serialize_message
 
 
-def _iso(value):
+def iso(value):
     return value.isoformat() if value else None
 
 
-def cards(conversations: list) -> list:
+def visitor_view(conversation: Conversation, queue: Queue | None = None) -> dict:
+    """The ``conversation`` event a visitor gets (docs/protocol.md, protocol 2)."""
+    waiting = conversation.state == "waiting"
+    if waiting and queue is None:
+        queue = Queue()
+    offline = queue.offline if waiting else None
+    return {
+        "id": conversation.id,
+        "state": conversation.state,
+        "agent": {"name": conversation.assigned_agent.name}
+        if conversation.state == "agent" and conversation.assigned_agent_id else None,
+        "queue": queue.place(conversation.id) if waiting else None,
+        "offline": {"reason": offline} if offline else None,
+        "can_rate": conversation.state == "closed" and conversation.rating is None,
+        "agent_read_up_to": conversation.agent_read_up_to,
+    }
+
+
+def waiting_visitor_views(queue: Queue | None = None) -> list:
+    """``(visitor public id, view)`` for every waiting conversation: the queue moved."""
+    queue = queue or Queue()
+    if not queue.order:
+        return []
+    rows = db.session.execute(  # the visitor's public id in the same query, not one per chat
+        select(Conversation, Visitor.public_id).join(Visitor, Visitor.id == Conversation.visitor_id)
+        .where(Conversation.id.in_(queue.order))).all()
+    return [(public_id, visitor_view(c, queue)) for c, public_id in rows]
+
+
+def cards(conversations: list, queue: Queue | None = None) -> list:
     """Cards for ``conversations`` in the given order."""
     ids = [c.id for c in conversations]
     if not ids:
         return []
+    if queue is None and any(c.state == "waiting" for c in conversations):
+        queue = Queue()
     last_ids = dict(db.session.execute(
         select(Message.conversation_id, func.max(Message.id))
         .where(Message.conversation_id.in_(ids), Message.sender != "note")
@@ -44,14 +79,15 @@ def cards(conversations: list) -> list:
                         "locale": c.visitor.locale},
             "assigned_agent": {"id": c.assigned_agent.id, "name": c.assigned_agent.name}
             if c.assigned_agent_id else None,
-            "created_at": _iso(c.created_at),
-            "escalated_at": _iso(c.escalated_at),
-            "closed_at": _iso(c.closed_at),
+            "created_at": iso(c.created_at),
+            "escalated_at": iso(c.escalated_at),
+            "closed_at": iso(c.closed_at),
             "reason": c.handoff_reason,
             "rating": c.rating,
             "last_message": serialize_message(last[c.id]) if c.id in last else None,
             "unread": unread.get(c.id, 0),
             "waiting_seconds": int(waiting) if waiting is not None else None,
+            "queue": queue.place(c.id) if c.state == "waiting" else None,
         })
     del people  # held until here: the identity map keeps objects only while referenced
     return result
@@ -83,16 +119,9 @@ def card_of(conversation_id: int) -> dict:
     return card(db.session.get(Conversation, conversation_id))
 
 
-def waiting_conversations() -> list:
-    """The queue: waiting conversations, longest waiting first."""
-    return list(db.session.scalars(
-        select(Conversation).where(Conversation.state == "waiting")
-        .order_by(Conversation.escalated_at, Conversation.id)))
-
-
-def queue_cards() -> list:
+def queue_cards(queue: Queue | None = None) -> list:
     """Cards of the waiting queue, in order."""
-    return cards(waiting_conversations())
+    return cards(waiting_conversations(), queue)
 
 
 def mine_cards(user_id: int) -> list:
@@ -103,7 +132,7 @@ def mine_cards(user_id: int) -> list:
         .order_by(Conversation.id))))
 
 
-def _guesses(conversation: Conversation, escalation) -> list:
+def handoff_guesses(conversation: Conversation, escalation) -> list:
     """The bot's top 3 guesses at the handoff: from the decision, else the last suggestion."""
     data = (escalation.data or {}) if escalation else {}
     guesses = list(data.get("suggestions") or [])
@@ -139,20 +168,37 @@ def detail(conversation: Conversation) -> dict:
         "messages": [serialize_message(m) for m in messages],
         "events": [{"kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
                     "actor_kind": e.actor_kind, "actor_user_id": e.actor_user_id,
-                    "reason": e.reason, "created_at": _iso(e.created_at)} for e in events],
-        "handoff": {"reason": escalation.reason, "at": _iso(escalation.created_at),
-                    "guesses": _guesses(conversation, escalation)} if escalation else None,
+                    "reason": e.reason, "created_at": iso(e.created_at)} for e in events],
+        "handoff": {"reason": escalation.reason, "at": iso(escalation.created_at),
+                    "guesses": handoff_guesses(conversation, escalation)} if escalation else None,
         "visitor_details": {
             "id": visitor.public_id, "name": visitor.name, "email": visitor.email,
             "locale": visitor.locale, "browser": visitor.user_agent,
-            "first_seen": _iso(visitor.first_seen), "last_seen": _iso(visitor.last_seen),
+            "first_seen": iso(visitor.first_seen), "last_seen": iso(visitor.last_seen),
             "pages": visitor.pages or [],
             "earlier_conversations": [
-                {"id": c.id, "state": c.state, "created_at": _iso(c.created_at),
-                 "closed_at": _iso(c.closed_at), "rating": c.rating} for c in earlier],
+                {"id": c.id, "state": c.state, "created_at": iso(c.created_at),
+                 "closed_at": iso(c.closed_at), "rating": c.rating} for c in earlier],
         },
-        "first_agent_reply_at": _iso(conversation.first_agent_reply_at),
+        "first_agent_reply_at": iso(conversation.first_agent_reply_at),
         "rating_comment": conversation.rating_comment,
         "agent_read_up_to": conversation.agent_read_up_to,
         "visitor_read_up_to": conversation.visitor_read_up_to,
     }
+
+
+def change(conversation: Conversation, *, messages=(), notes=(), also=(),
+           queue: Queue | None = None) -> Outcome:
+    """The outcome of a change to one conversation: who sees which new lines and views.
+
+    ``messages`` go to the visitor and the conversation's agents, ``notes`` to the agents
+    only; ``also`` names agents to tell besides the assigned one (a previous holder).
+    """
+    card_ = cards([conversation], queue)[0]
+    assigned = (card_["assigned_agent"] or {}).get("id")
+    messages = [serialize_message(m) for m in messages]
+    return Outcome(
+        conversation_id=conversation.id, visitor=conversation.visitor.public_id,
+        watcher_ids=tuple(a for a in (assigned, *also) if a),
+        to_visitor=messages, to_watchers=messages + [serialize_message(n) for n in notes],
+        view=visitor_view(conversation, queue), card=card_)

@@ -1,0 +1,173 @@
+"""What a visitor does: connect, write, ask for a person, type, read, rate, leave a message.
+
+Each function is the one service call of a ``/visitor`` event.  It finds the visitor's
+conversation from the public id in its token, commits, and returns an
+:class:`~kefu.services.outcomes.Outcome` naming what to send to whom.  A message is
+committed before the bot is asked, so a bot failure never loses it.
+"""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kefu.extensions import db
+from kefu.models import Conversation, Message, utcnow
+from kefu.services import (
+    assignment, bot_turns, escalation, language, lifecycle, presenters, tickets, visitors,
+)
+from kefu.services.errors import ServiceError
+from kefu.services.outcomes import Outcome
+from kefu.services.visitor_history import visible_to_visitor
+from kefu.services.wire import serialize_message
+
+
+def connect(token, locale: str, user_agent: str | None, page=None) -> Outcome:
+    """Open the visitor's session: ``session`` in the ack, its conversation to the caller."""
+    session, conversation = visitors.open_session(token, locale, user_agent)
+    if page:
+        visitors.record_page(visitors.by_public_id(session["visitor_id"]), *page)
+    outcome = Outcome(visitor=session["visitor_id"], ack={"session": session})
+    if conversation is not None:
+        outcome.to_caller.append(("conversation", presenters.visitor_view(conversation)))
+    return outcome
+
+
+def message_by_client_id(visitor_id: int, client_msg_id: str):
+    """The message this visitor already sent with this id, in any conversation, or None."""
+    return db.session.scalars(select(Message).where(
+        Message.visitor_id == visitor_id, Message.client_msg_id == client_msg_id)).first()
+
+
+def post_message(public_id: str, client_msg_id: str, text: str,
+                 intent: str | None = None) -> Outcome:
+    """Store a visitor message (once per visitor and client_msg_id), then let the bot answer.
+
+    A resend is acknowledged as a ``duplicate`` and delivered to nobody, unless its first
+    copy was stored but never answered (a crash before the bot's reply): while the bot
+    still owns the conversation, the resend gets that reply now, once.
+    """
+    bot = bot_turns.ready_bot()  # before any query: see ready_bot
+    visitor = visitors.by_public_id(public_id)
+    visitor_id, locale = visitor.id, visitor.locale
+    existing = message_by_client_id(visitor_id, client_msg_id)
+    if existing is not None:
+        return _resent(existing, locale, intent, bot)
+    conversation = lifecycle.open_or_create(visitor)
+    message = Message(conversation=conversation, visitor_id=visitor_id, sender="visitor",
+                      text=text, client_msg_id=client_msg_id, answered=False)
+    db.session.add(message)
+    language.note_visitor_text(conversation, text)
+    visitor.last_seen = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same client_msg_id raced in from another tab
+        db.session.rollback()
+        existing = message_by_client_id(visitor_id, client_msg_id)
+        if existing is None:
+            raise
+        return _resent(existing, locale, intent, bot)
+    stored = serialize_message(message)
+    was = conversation.state
+    replies = bot_turns.answer(conversation, message, locale, intent, bot)
+    outcome = _answered(conversation, stored, replies, was)
+    outcome.echo = [stored]
+    outcome.ack = {"message": stored, "duplicate": False}
+    return outcome
+
+
+def _resent(existing: Message, locale: str, intent: str | None, bot) -> Outcome:
+    """A resent visitor message: stored once; answered now if its answer was lost."""
+    conversation = existing.conversation
+    was = conversation.state
+    replies = bot_turns.answer(conversation, existing, locale, intent, bot)
+    stored = serialize_message(existing)
+    outcome = _answered(conversation, stored, replies, was) if replies else Outcome()
+    outcome.ack = {"message": stored, "duplicate": True}
+    return outcome
+
+
+def _answered(conversation: Conversation, stored: dict, replies: list, was: str) -> Outcome:
+    """The visitor gets the replies and its view; agents hear of chats past the bot."""
+    outcome = Outcome(conversation_id=conversation.id, visitor=conversation.visitor.public_id,
+                      to_visitor=list(replies), view=presenters.visitor_view(conversation))
+    if conversation.state == "bot":
+        return outcome
+    outcome.card = presenters.card(conversation)
+    outcome.watcher_ids = tuple(a for a in [conversation.assigned_agent_id] if a)
+    outcome.to_watchers = [stored, *replies]
+    if was == "bot":  # this message handed the chat off: the queue moved
+        assignment.settle(outcome, agents=False)
+    return outcome
+
+
+def request_human(public_id: str) -> Outcome:
+    """The visitor asks for a person: open a conversation if needed and escalate it.
+
+    Asking again while waiting or talking to an agent changes nothing.
+    """
+    visitor = visitors.by_public_id(public_id)
+    conversation = lifecycle.open_or_create(visitor)
+    outcome = Outcome(conversation_id=conversation.id, visitor=public_id)
+    escalated = conversation.state == "bot"
+    if escalated:
+        messages = escalation.escalate(conversation, "visitor_request", actor=lifecycle.VISITOR)
+        outcome.to_visitor = outcome.to_watchers = messages
+    outcome.view = presenters.visitor_view(conversation)
+    outcome.ack = {"conversation": outcome.view}
+    if escalated:
+        assignment.settle(outcome, agents=False)
+    return outcome
+
+
+def _open(public_id: str):
+    return lifecycle.open_conversation_of(visitors.by_public_id(public_id))
+
+
+def typing(public_id: str, is_typing: bool) -> Outcome:
+    """The visitor's typing indicator reaches the agents of a handed-off conversation only."""
+    conversation = _open(public_id)
+    if conversation is None or conversation.state not in ("waiting", "agent"):
+        return Outcome()
+    agent = conversation.assigned_agent_id
+    return Outcome(conversation_id=conversation.id, watcher_ids=(agent,) if agent else ()
+                   ).signal("typing", {"conversation_id": conversation.id,
+                                       "sender": "visitor", "typing": is_typing}, "watchers")
+
+
+def mark_read(public_id: str, message_id: int) -> Outcome:
+    """The visitor has seen its conversation up to ``message_id`` (``not_found`` if not its)."""
+    conversation = _open(public_id)
+    message = db.session.get(Message, message_id)
+    if conversation is None or message is None or message.conversation_id != conversation.id \
+            or not visible_to_visitor(message):
+        raise ServiceError("not_found", "That message is not in your conversation.")
+    conversation.visitor_read_up_to = max(conversation.visitor_read_up_to or 0, message_id)
+    db.session.commit()
+    up_to, agent = conversation.visitor_read_up_to, conversation.assigned_agent_id
+    return Outcome(conversation_id=conversation.id, watcher_ids=(agent,) if agent else (),
+                   ack={"up_to": up_to}).signal(
+        "read", {"conversation_id": conversation.id, "reader": "visitor", "up_to": up_to},
+        "watchers")
+
+
+def rate(public_id: str, rating: int, comment: str | None) -> Outcome:
+    """Store a 1-5 rating (CSAT) on the visitor's latest conversation, once it is closed."""
+    visitor = visitors.by_public_id(public_id)
+    latest = db.session.scalars(select(Conversation).where(Conversation.visitor_id == visitor.id)
+                                .order_by(Conversation.id.desc()).limit(1)).first()
+    if latest is None or latest.state != "closed":
+        raise ServiceError("not_closed", "Only a closed conversation can be rated.")
+    if latest.rating is not None:
+        raise ServiceError("already_rated", "This conversation has been rated already.")
+    latest.rating = rating
+    latest.rating_comment = comment
+    lifecycle.record(latest.id, "rated", lifecycle.VISITOR, from_state="closed",
+                     to_state="closed", data={"rating": rating})
+    db.session.commit()
+    return Outcome(conversation_id=latest.id, visitor=public_id,
+                   view=presenters.visitor_view(latest), card=presenters.card(latest))
+
+
+def leave_message(public_id: str, name: str, email: str, text: str) -> Outcome:
+    """Leave a message for the agents (a ticket); every agent hears of it."""
+    ticket = tickets.leave_message(visitors.by_public_id(public_id), name, email, text)
+    return Outcome(ack={"ticket": {"id": ticket["id"]}}).signal(
+        "ticket", {"ticket": ticket}, "agents")
