@@ -46,6 +46,8 @@ class UTCDateTime(db.TypeDecorator):
 ROLES = ("admin", "agent", "editor")
 #: Roles that work the desk: they may connect to ``/agent`` and read every conversation.
 DESK_ROLES = ("agent", "admin")
+#: Roles that edit the FAQ in the studio (``/studio``).
+EDITOR_ROLES = ("editor", "admin")
 SENDERS = ("visitor", "bot", "agent", "system", "note")  # note: private, agents only
 #: Every conversation state; the moves between them are in kefu.services.lifecycle.
 STATES = ("bot", "waiting", "agent", "closed", "abandoned")

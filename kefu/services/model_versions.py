@@ -261,8 +261,7 @@ def versions(limit=50) -> list:
 
 def editor_of_login(login_id) -> int:
     """The id of the active editor or admin behind a login session, for the /studio socket."""
-    from kefu.auth.access import EDITOR_ROLES
-    from kefu.models import LoginSession
+    from kefu.models import EDITOR_ROLES, LoginSession
 
     user = LoginSession.user_of(login_id)
     if user is None:

@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from bot.intent_edit import EditError, IntentDraft
 from bot.yaml_lines import YAMLError
-from kefu.auth.access import EDITOR_ROLES, roles_required
+from kefu.auth.access import roles_required
+from kefu.models import EDITOR_ROLES
 from kefu.services import studio
 from kefu.services.intent_store import StoreError, check_intent_id
 from kefu.services.markdown import render_markdown
