@@ -589,14 +589,17 @@ def test_near_duplicate_check_scales_to_a_large_faq(faq):
     faq("big.yaml", "\n".join(lines) + "\n")
 
     start = time.perf_counter()
+    validate_intents("intents", near_duplicates=False)
+    parsing = time.perf_counter() - start
+    start = time.perf_counter()
     report = validate_intents("intents")
     elapsed = time.perf_counter() - start
 
     assert sum(len(intent.examples) for intent in report.intents) == 2000
     assert report.ok
-    # Parsing is most of it (ruamel.yaml's round-trip parser, about 1 s for these 2,000
-    # examples); the near-duplicate search takes a few tens of ms.
-    assert elapsed < 3.0
+    # Parsing (ruamel.yaml's round trip, about 1 s here) is timed apart, so that a loaded
+    # machine does not decide; the near-duplicate search itself takes a few tens of ms.
+    assert elapsed - parsing < 1.0
 
 
 # --- python -m bot validate --------------------------------------------------
