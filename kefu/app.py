@@ -63,6 +63,7 @@ def create_app(test_config=None, *, instance_path=None):
     from kefu.api import bp as api_bp
     from kefu.auth import bp as auth_bp
     from kefu.reports import bp as reports_bp
+    from kefu.studio import bp as studio_bp
     from kefu.widget import bp as widget_bp
 
     app.register_blueprint(auth_bp)
@@ -71,6 +72,11 @@ def create_app(test_config=None, *, instance_path=None):
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(studio_bp)
+
+    from kefu import error_pages
+
+    error_pages.init_app(app)
 
     from kefu import realtime
 

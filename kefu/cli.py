@@ -94,10 +94,27 @@ def train_if_needed(force=False):
     """Train the bot when its saved model is missing or stale (or when forced)."""
     import bot
 
+    from bot.intents import IntentFileError
+    from bot.validate_cli import print_report
+
+    from kefu.services import model_versions
+
     cfg = current_app.config
+    if not force and model_versions.published_paths(current_app.instance_path):
+        return False  # the studio published a model with its own files: serve that
     if force or bot.is_stale(cfg["INTENTS_DIR"], cfg["MODEL_DIR"]):
         click.echo(f"Training the bot from {cfg['INTENTS_DIR']} ...")
-        trained = current_app.extensions["kefu_bot"].train(progress=progress_bar())
+        try:
+            trained = current_app.extensions["kefu_bot"].train(progress=progress_bar())
+        except IntentFileError:
+            # The `bot validate` list (file:line per problem) and exit 1, never a traceback.
+            print_report(cfg["INTENTS_DIR"])
+            click.echo("Not trained: fix the errors above first; the saved model is unchanged.",
+                       err=True)
+            raise click.exceptions.Exit(1)
+        if model_versions.published_paths(current_app.instance_path):
+            model_versions.unpublish()  # the files are the source of truth again
+            click.echo("The model published from the studio is no longer served.")
         scores = trained.metadata.get("scores", {})
         click.echo(f"Model saved in {cfg['MODEL_DIR']} "
                    f"({trained.metadata.get('n_intents')} intents; scores {scores})")

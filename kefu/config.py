@@ -75,6 +75,10 @@ class Defaults:
     MAIL_TIMEOUT = 10
     #: How long an emailed password reset link works, in seconds (it also works only once).
     PASSWORD_RESET_MAX_AGE = 3600
+    #: The FAQ studio reads and writes intent files up to this size.
+    STUDIO_MAX_FILE_BYTES = 512 * 1024
+    STUDIO_MODELS_KEPT = 5  # trained versions kept besides the published one (rollbacks)
+    STUDIO_REPORTS_DIR = None  # filled in with instance/reports (where `bot eval` writes)
     VISITOR_TOKEN_MAX_AGE = 180 * 24 * 3600
     MAX_MESSAGE_LENGTH = 2000
     #: Engine.IO's max_http_buffer_size: a Socket.IO frame (or polling request) larger than
@@ -119,6 +123,8 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'kefu.sqlite'}"
     if not app.config.get("MODEL_DIR"):
         app.config["MODEL_DIR"] = str(instance / "model")
+    if not app.config.get("STUDIO_REPORTS_DIR"):
+        app.config["STUDIO_REPORTS_DIR"] = str(instance / "reports")
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise RuntimeError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     needed = frame_bytes_needed(app.config)

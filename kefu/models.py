@@ -46,6 +46,8 @@ class UTCDateTime(db.TypeDecorator):
 ROLES = ("admin", "agent", "editor")
 #: Roles that work the desk: they may connect to ``/agent`` and read every conversation.
 DESK_ROLES = ("agent", "admin")
+#: Roles that edit the FAQ in the studio (``/studio``).
+EDITOR_ROLES = ("editor", "admin")
 SENDERS = ("visitor", "bot", "agent", "system", "note")  # note: private, agents only
 #: Every conversation state; the moves between them are in kefu.services.lifecycle.
 STATES = ("bot", "waiting", "agent", "closed", "abandoned")
@@ -403,6 +405,44 @@ class CannedReply(db.Model):
     shortcut: Mapped[str] = mapped_column(String(32), unique=True)
     text: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+#: The condition of the partial unique index that lets one training run per deployment.
+TRAINING_CONDITION = text("status = 'training'")
+MODEL_STATUSES = ("training", "ready", "failed", "published", "pruned")
+
+
+class ModelVersion(db.Model):
+    """A bot model trained from the studio: who started it, when, how it scored, where it is.
+
+    Its files (model and the intent files it learned from) sit in
+    ``instance/models/<id>/``; the published one is what every process serves. At most
+    one row is ``training`` at a time (a partial unique index), so a second Retrain,
+    from any process, is refused.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        Index("uq_model_versions_one_training", "status", unique=True,
+              sqlite_where=TRAINING_CONDITION, postgresql_where=TRAINING_CONDITION),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="training")
+    trained_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    intents_fingerprint: Mapped[Optional[str]] = mapped_column(String(64))
+    #: Scores, per-intent F1 and the comparison with the model published when it finished.
+    summary: Mapped[Optional[dict]] = mapped_column(JSON)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+
+    trained_by: Mapped[Optional[User]] = relationship(foreign_keys=[trained_by_id])
+    published_by: Mapped[Optional[User]] = relationship(foreign_keys=[published_by_id])
 
 
 @event.listens_for(Engine, "connect")

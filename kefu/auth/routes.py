@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kefu.auth import bp
+from kefu.auth.access import home_of
 from kefu.auth.forms import ForgotForm, LoginForm, PasswordForm, ResetForm
 from kefu.extensions import db, limiter
 from kefu.models import LoginSession, User, utcnow
@@ -35,7 +36,7 @@ def _safe_next(target):
 
 
 def _home(user):
-    return url_for("agent.workspace") if user.has_role("agent") else url_for("widget.demo_shop")
+    return home_of(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
