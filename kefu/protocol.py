@@ -177,12 +177,17 @@ def conversation_ref(payload, event: str) -> int:
 
 
 def agent_message(payload, event: str = "message") -> tuple:
-    """``message`` or ``note`` from an agent: ``{conversation_id, client_msg_id, text}``."""
+    """``message`` or ``note`` from an agent: ``{conversation_id, client_msg_id, text}``.
+
+    A ``message`` may name the bot's draft it started from: ``draft_for``, the id of
+    the visitor message the draft answers (agent assist).
+    """
     payload = require_dict(payload, event)
     return (int_field(payload, "conversation_id"),
             string_field(payload, "client_msg_id",
                          max_length=current_app.config["MAX_CLIENT_MSG_ID_LENGTH"]),
-            _text(payload))
+            _text(payload),
+            int_field(payload, "draft_for", required=False) if event == "message" else None)
 
 
 def agent_typing(payload) -> tuple:

@@ -19,7 +19,7 @@ from kefu.realtime.common import (
     ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
 )
 from kefu.security import same_origin_or_allowed
-from kefu.services import agent_actions, assignment, desk, presence, ratelimit
+from kefu.services import agent_actions, assignment, desk, presence, ratelimit, supervision
 from kefu.services.outcomes import Outcome
 from kefu.services.errors import ServiceError
 from kefu.signals import chats_requeued, sessions_revoked
@@ -164,11 +164,12 @@ class AgentNamespace(ProtocolNamespace):
         return _deliver(outcome)
 
     def _post(self, me, payload, event):
-        conversation_id, client_msg_id, text = protocol.agent_message(payload, event)
+        conversation_id, client_msg_id, text, draft_for = protocol.agent_message(payload, event)
         if not ratelimit.allow("AGENT_MESSAGE_RATE_LIMIT", "agent-message", str(me["id"])):
             raise ServiceError("rate_limited", "You are sending messages too fast; slow down.")
         return _deliver(run_blocking(agent_actions.post_message, conversation_id, me["id"],
-                                     client_msg_id, text, note=event == "note"))
+                                     client_msg_id, text, note=event == "note",
+                                     draft_for=draft_for))
 
     @desk_only
     def on_message(self, me, payload=None):
@@ -190,6 +191,13 @@ class AgentNamespace(ProtocolNamespace):
         ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
         return _deliver(run_blocking(agent_actions.mark_read, conversation_id, me["id"],
                                      message_id))
+
+    @desk_only
+    def on_takeover(self, me, payload=None):
+        conversation_id = protocol.conversation_ref(payload, "takeover")
+        outcome = run_blocking(supervision.take_over, conversation_id, me["id"])
+        join_room(broadcast.conversation_room(conversation_id))
+        return _deliver(outcome)
 
     @desk_only
     def on_transfer(self, me, payload=None):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kefu.extensions import db
 from kefu.models import STATES, Conversation, Message, User, utcnow
-from kefu.services import assignment, lifecycle, presence, presenters
+from kefu.services import assignment, assist, lifecycle, presence, presenters
 from kefu.services.errors import ServiceError
 from kefu.services.notices import system_notice
 from kefu.services.outcomes import Outcome
@@ -60,24 +60,33 @@ def claim(conversation_id: int, user_id: int) -> Outcome:
 
 
 def post_message(conversation_id: int, user_id: int, client_msg_id: str, text: str, *,
-                 note: bool = False) -> Outcome:
+                 note: bool = False, draft_for: int | None = None) -> Outcome:
     """Store an agent's reply (sent to the visitor) or private note (agents only).
 
     Idempotent on ``client_msg_id`` like visitor messages: a duplicate is acknowledged
     and delivered to nobody.  The first human reply after the handoff sets
-    ``first_agent_reply_at``; bot messages never count.
+    ``first_agent_reply_at``; bot messages never count.  A reply settles the bot's
+    drafts it answers (:func:`kefu.services.assist.settle`); ``draft_for`` names the
+    visitor message whose draft it started from.
     """
     states = STATES if note else ("waiting", "agent")
     user, conversation = writable(conversation_id, user_id, states)
     existing = message_by_client_id(conversation.id, client_msg_id)
     if existing is not None:
         return Outcome(ack={"message": serialize_message(existing), "duplicate": True})
+    named = None if note else assist.named_draft(conversation.id, draft_for)
     message = Message(conversation=conversation, sender="note" if note else "agent",
                       sender_user_id=user.id, text=text, client_msg_id=client_msg_id)
     db.session.add(message)
     if not note and conversation.first_agent_reply_at is None and conversation.escalated_at:
         conversation.first_agent_reply_at = utcnow()
     try:
+        if not note:
+            db.session.flush()  # the reply's id, for the drafts it settles
+            uses = dict(assist.settle(conversation.id, message, named,
+                                      lifecycle.Actor.agent(user.id)))
+            if named is not None:
+                message.extra = {"draft_for": named.id, "draft_use": uses.get(named.id)}
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -4,7 +4,7 @@ Presence feeds auto-assignment and every waiting visitor's expected wait, so eac
 these ends with :func:`kefu.services.assignment.settle`: the claims it made, the new
 queue and the presence list come back in one outcome for the transport to send.
 """
-from kefu.services import assignment, presence, presenters
+from kefu.services import assignment, presence, presenters, supervision
 from kefu.services.outcomes import Outcome
 
 
@@ -17,7 +17,8 @@ def connect(sid: str, login_id) -> Outcome:
     me = presence.desk_user_of_login(login_id)
     presence.connect(sid, me["id"], login_id)
     hello = {"me": me, "queue": presenters.queue_cards(),
-             "mine": presenters.mine_cards(me["id"]), "agents": presence.agent_list()}
+             "mine": presenters.mine_cards(me["id"]), "agents": presence.agent_list(),
+             "bot_chats": supervision.bot_cards()}
     return assignment.settle(Outcome(ack={"me": me, "hello": hello}))
 
 

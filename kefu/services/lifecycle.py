@@ -9,8 +9,9 @@ Events that change no state (a transfer, a rating) are recorded with :func:`reco
 ::
 
     (new) ──created──▶ bot ──escalated──▶ waiting ──claimed──▶ agent
-                        ▲  ◀──released────┘  │                   │
-                        └──────released──────┼───────────────────┘
+                        │▲  ◀──released────┘  │                   ▲│
+                        │└──────released──────┼───────────────────┘│
+                        └─────────────taken_over───────────────────┘
                  bot, waiting, agent ──closed──▶ closed
                                     waiting ──abandoned──▶ abandoned
                     agent ──requeued──▶ waiting   (its agent left the desk)
@@ -32,6 +33,7 @@ INITIAL = "bot"
 TRANSITIONS = {
     ("bot", "waiting"): "escalated",
     ("waiting", "agent"): "claimed",
+    ("bot", "agent"): "taken_over",  # an agent steps in before the bot hands off
     ("waiting", "bot"): "released",
     ("agent", "bot"): "released",
     ("bot", "closed"): "closed",

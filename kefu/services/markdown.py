@@ -7,6 +7,7 @@ the tags and attributes below survive, links may only point to http(s), mailto o
 relative path, and every link opens in a new tab with ``rel="noopener noreferrer"``.
 """
 from functools import lru_cache
+from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
@@ -33,3 +34,49 @@ def render_markdown(text: str) -> str:
 def message_html(sender: str, text: str):
     """The ``html`` field of a message: the rendered answer for the bot, None for everyone else."""
     return render_markdown(text) if sender == "bot" else None
+
+
+class _TextOfHtml(HTMLParser):
+    """Collects the text of sanitised answer HTML; a link keeps its address after its title."""
+
+    BLOCKS = {"p", "li", "br", "pre", "blockquote", "h3", "h4", "hr"}
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.href, self.link_text = [], None, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.href, self.link_text = dict(attrs).get("href"), []
+        elif tag == "li":
+            self.parts.append("- ")
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            title = "".join(self.link_text)
+            self.parts.append(title if not self.href or self.href == title
+                              else f"{title} ({self.href})")
+            self.href = None
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        (self.link_text if self.href is not None else self.parts).append(data)
+
+
+def markdown_text(text: str) -> str:
+    """A bot answer (Markdown) as the plain text an agent's message is.
+
+    Agents write plain text, so an answer offered to them as a draft must not carry
+    ``**`` and ``[..](..)`` into the visitor's chat: the rendered answer's text, with
+    each link's address kept after its title.
+    """
+    parser = _TextOfHtml()
+    parser.feed(render_markdown(text))
+    parser.close()
+    lines = [line.strip() for line in "".join(parser.parts).splitlines()]
+    return "\n".join(line for line in lines if line)

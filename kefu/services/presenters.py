@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User, Visitor, utcnow
+from kefu.services.assist import draft_of
 from kefu.services.outcomes import Outcome
 from kefu.services.queue import Queue, waiting_conversations
 from kefu.services.wire import serialize_message
@@ -149,6 +150,15 @@ def handoff_guesses(conversation: Conversation, escalation) -> list:
     return guesses[:3]
 
 
+def _with_draft(message: Message) -> dict:
+    """A message for agents: a visitor message carries the bot's draft (agent assist)."""
+    wire = serialize_message(message)
+    draft = draft_of(message)
+    if draft is not None:
+        wire["assist"] = draft
+    return wire
+
+
 def detail(conversation: Conversation) -> dict:
     """Everything the workspace shows for one conversation (the ``open`` ack)."""
     events = db.session.scalars(
@@ -165,7 +175,7 @@ def detail(conversation: Conversation) -> dict:
         .order_by(Message.id)).all()
     return {
         **card(conversation),
-        "messages": [serialize_message(m) for m in messages],
+        "messages": [_with_draft(m) for m in messages],
         "events": [{"kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
                     "actor_kind": e.actor_kind, "actor_user_id": e.actor_user_id,
                     "reason": e.reason, "created_at": iso(e.created_at)} for e in events],

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from kefu.extensions import db
 from kefu.models import Conversation, Message, utcnow
 from kefu.services import (
-    assignment, bot_turns, escalation, language, lifecycle, presenters, tickets,
-    visitor_presence, visitors,
+    assignment, assist, bot_turns, escalation, language, lifecycle, presenters, supervision,
+    tickets, visitor_presence, visitors,
 )
 from kefu.services.errors import ServiceError
 from kefu.services.outcomes import Outcome
@@ -81,6 +81,9 @@ def post_message(public_id: str, client_msg_id: str, text: str,
     was = conversation.state
     replies = bot_turns.answer(conversation, message, locale, intent, bot)
     outcome = _answered(conversation, stored, replies, was)
+    drafted = assist.draft(conversation, message, locale, bot)  # state agent only
+    if drafted is not None:
+        outcome.signal("assist", drafted, "watchers")
     outcome.echo = [stored]
     outcome.ack = {"message": stored, "duplicate": False}
     return outcome
@@ -101,8 +104,9 @@ def _answered(conversation: Conversation, stored: dict, replies: list, was: str)
     """The visitor gets the replies and its view; agents hear of chats past the bot."""
     outcome = Outcome(conversation_id=conversation.id, visitor=conversation.visitor.public_id,
                       to_visitor=list(replies), view=presenters.visitor_view(conversation))
-    if conversation.state == "bot":
-        return outcome
+    if conversation.state == "bot":  # supervising agents see the bot's turn
+        return outcome.signal(supervision.EVENT,
+                              supervision.turn_card(conversation, stored, replies), "agents")
     outcome.card = presenters.card(conversation)
     outcome.watcher_ids = tuple(a for a in [conversation.assigned_agent_id] if a)
     outcome.to_watchers = [stored, *replies]

@@ -17,11 +17,12 @@ export function reasonOf(detail) {
 }
 
 export class ChatView {
-  constructor(root, { me, onAction, onOpenConversation }) {
+  constructor(root, { me, onAction, onOpenConversation, onInsertDraft }) {
     this.q = (role) => root.querySelector(`[data-role=${role}]`);
     this.me = me;
     this.onAction = onAction;
     this.onOpenConversation = onOpenConversation;
+    this.onInsertDraft = onInsertDraft;
     this.detail = null;
     this.rows = new Map();
     this.readUpTo = 0;
@@ -63,9 +64,15 @@ export class ChatView {
     this.q("details").replaceChildren();
   }
 
+  /** What a transcript row needs besides its message: read ticks, and drafts for the holder. */
+  rowOptions() {
+    const canInsert = Boolean(this.detail && this.canReply(this.detail));
+    return { readUpTo: this.readUpTo, onInsertDraft: canInsert ? this.onInsertDraft : null };
+  }
+
   add(m, { scroll = true } = {}) {
     const key = keyOf(m);
-    const node = messageRow(m, { readUpTo: this.readUpTo });
+    const node = messageRow(m, this.rowOptions());
     const old = this.rows.get(key) || (m.id !== undefined && this.rows.get("i:" + m.id));
     if (old) old.node.replaceWith(node);
     else this.q("transcript").append(node);
@@ -93,10 +100,23 @@ export class ChatView {
     if (this.detail) this.detail.visitor_read_up_to = this.readUpTo;
     for (const [key, row] of this.rows) {
       if (row.message.sender === "agent" && typeof row.message.id === "number" && row.message.id <= this.readUpTo) {
-        const node = messageRow(row.message, { readUpTo: this.readUpTo });
+        const node = messageRow(row.message, this.rowOptions());
         row.node.replaceWith(node);
         this.rows.set(key, { node, message: row.message });
       }
+    }
+  }
+
+  /** The bot's draft for a visitor message arrived (agent assist): show it under the message. */
+  setDraft(messageId, draft) {
+    for (const [key, row] of this.rows) {
+      if (row.message.id !== messageId) continue;
+      row.message.assist = draft;
+      const node = messageRow(row.message, this.rowOptions());
+      row.node.replaceWith(node);
+      this.rows.set(key, { node, message: row.message });
+      const transcript = this.q("transcript");
+      transcript.scrollTop = transcript.scrollHeight;
     }
   }
 
@@ -144,6 +164,7 @@ export class ChatView {
       actions.append(b);
     };
     if (d.state === "waiting") button("claim", "primary");
+    if (d.state === "bot") button("takeover", "primary");
     if (d.state === "agent" && this.canWrite(d)) {
       button("transfer");
       button("release");

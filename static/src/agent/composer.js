@@ -16,7 +16,12 @@ export class Composer {
     this.selected = 0;
     this.typing = new TypingSignal((typing) => this.onTyping(typing));
     form.addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
-    this.input.addEventListener("input", () => { this.updatePop(); this.typed(); });
+    this.input.addEventListener("input", () => {
+      if (!this.input.value.trim()) this.draft = null; // cleared: no longer from the draft
+      this.updatePop();
+      this.typed();
+    });
+    this.draft = null; // {messageId} of the bot's draft inserted, until it is sent
     this.input.addEventListener("keydown", (e) => this.keydown(e));
     for (const radio of form.querySelectorAll("input[name=mode]")) {
       radio.addEventListener("change", () => this.form.classList.toggle("note-mode", this.mode() === "note"));
@@ -33,6 +38,16 @@ export class Composer {
     const wanted = replyAllowed ? mode : "note";
     this.form.querySelector(`input[value=${wanted}]`).checked = true;
     this.form.classList.toggle("note-mode", wanted === "note");
+  }
+
+  /** Agent assist: put the bot's draft in the reply box, editable; the reply will name it. */
+  insertDraft(messageId, text) {
+    this.setMode("reply", { replyAllowed: !this.form.querySelector("input[value=reply]").disabled });
+    this.input.value = text;
+    this.draft = { messageId };
+    this.input.setSelectionRange(text.length, text.length);
+    this.input.focus();
+    this.typed();
   }
 
   setEnabled(on) {
@@ -124,6 +139,8 @@ export class Composer {
     const exact = whole && this.canned.exact(whole[1]);
     const text = exact ? await this.canned.textFor(exact, conversationId) : typed;
     if (this.conversationId() !== conversationId) { this.input.value = typed; return; } // switched meanwhile
-    this.onSend(mode, text);
+    const draftFor = mode === "reply" && this.draft ? this.draft.messageId : null;
+    this.draft = null;
+    this.onSend(mode, text, draftFor);
   }
 }

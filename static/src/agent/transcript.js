@@ -17,7 +17,44 @@ function whoLabel(m) {
   return t("system");
 }
 
-export function messageRow(m, { readUpTo }) {
+/** The bot's draft under a visitor message: its top intents, confidence, and "Insert". */
+export function draftBox(m, onInsertDraft) {
+  const d = m.assist;
+  const box = el("div", "draft");
+  box.dataset.role = "draft";
+  box.dataset.messageId = m.id;
+  const head = el("div", "draft-head");
+  head.append(el("span", "label", t("botDraft")));
+  const intents = el("span", "draft-intents");
+  intents.dataset.role = "draft-intents";
+  for (const [i, g] of (d.intents || []).entries()) {
+    const chip = el("span", "draft-intent" + (i === 0 ? " top" : ""), (g.title || g.intent) + " " + percent(g.confidence));
+    chip.dataset.intent = g.intent;
+    intents.append(chip);
+  }
+  const conf = el("span", "pct", percent(d.confidence));
+  conf.dataset.role = "draft-confidence";
+  conf.title = t("confidence");
+  head.append(intents, conf);
+  if (d.use) {
+    const used = el("span", "draft-use", t("draftUse_" + d.use));
+    used.dataset.role = "draft-use";
+    head.append(used);
+  }
+  const text = el("div", "draft-text", d.text);
+  text.dataset.role = "draft-text";
+  box.append(head, text);
+  if (onInsertDraft && !d.use) {
+    const insert = el("button", "draft-insert", t("insertDraft"));
+    insert.type = "button";
+    insert.dataset.action = "insert-draft";
+    insert.addEventListener("click", () => onInsertDraft(m.id, d.text));
+    box.append(insert);
+  }
+  return box;
+}
+
+export function messageRow(m, { readUpTo, onInsertDraft = null }) {
   const row = el("div", "row " + m.sender);
   row.dataset.sender = m.sender;
   if (m.id !== undefined && m.id !== null) row.dataset.messageId = m.id;
@@ -31,6 +68,7 @@ export function messageRow(m, { readUpTo }) {
   const bubble = el("div", "bubble");
   bubble.append(renderBody(m));
   row.append(head, bubble);
+  if (m.sender === "visitor" && m.assist && m.assist.text) row.append(draftBox(m, onInsertDraft));
   if (m.sender === "bot" && (m.intent || m.action)) {
     const chip = el("div", "intent");
     chip.dataset.role = "intent";

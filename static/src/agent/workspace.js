@@ -9,6 +9,7 @@ import { Composer } from "./composer.js";
 import { Canned } from "./canned.js";
 import { beep, setBadge } from "./notify.js";
 import { requestAck } from "../shared/ack.js";
+import { BotChats, renderBotChats } from "./supervision.js";
 
 const PRESENCE = { online: 0, away: 1, offline: 2 };
 
@@ -31,13 +32,15 @@ export class Workspace {
     this.agents = [];
     this.openId = null;
     this.canned = new Canned();
+    this.botChats = new BotChats();
     this.chat = new ChatView(root, {
       me: this.me,
       onAction: (action, id) => this.action(action, id),
       onOpenConversation: (id) => this.open(id),
+      onInsertDraft: (messageId, text) => this.composer.insertDraft(messageId, text),
     });
     this.composer = new Composer(this.q("composer"), this.canned, {
-      onSend: (mode, text) => this.send(mode, text),
+      onSend: (mode, text, draftFor) => this.send(mode, text, draftFor),
       onTyping: (typing) => this.openId && this.emit("typing", { conversation_id: this.openId, typing }),
       conversationId: () => this.openId,
     });
@@ -73,6 +76,8 @@ export class Workspace {
     s.on("read", (e) => { if (e.conversation_id === this.openId) this.chat.setReadUpTo(e.up_to); });
     s.on("agents", (a) => { this.agents = a.agents || a; this.renderTeam(); });
     s.on("ticket", () => this.onTicket());
+    s.on("bot_chat", (card) => this.onBotChat(card));
+    s.on("assist", (a) => { if (a.conversation_id === this.openId) this.chat.setDraft(a.message_id, a.draft); });
   }
 
   setConn(ok) {
@@ -104,6 +109,7 @@ export class Workspace {
     const mine = this.agents.find((a) => a.id === this.me.id);
     if (mine && mine.status) this.q("presence").value = mine.status;
     this.seenWaiting = new Set((h.queue || []).map((c) => c.id));
+    this.botChats.reset(h.bot_chats);
     this.renderLists();
     if (this.openId) this.open(this.openId); // after a reconnect: rejoin, refresh
   }
@@ -115,6 +121,7 @@ export class Workspace {
     }
     let announced = false;
     for (const card of queue) {
+      this.botChats.drop(card.id); // handed off: no longer the bot's
       this.upsert({ ...card, state: card.state || "waiting" });
       if (this.seenWaiting && !this.seenWaiting.has(card.id)) {
         this.seenWaiting.add(card.id);
@@ -128,6 +135,7 @@ export class Workspace {
   }
 
   onCard(card) {
+    if (card.state !== "bot") this.botChats.drop(card.id);
     const merged = this.upsert(card);
     if (["closed", "bot", "abandoned"].includes(merged.state)) this.cards.delete(card.id);
     this.chat.updateCard(merged);
@@ -147,6 +155,9 @@ export class Workspace {
     const opts = { activeId: this.openId, freshIds: this.fresh, onOpen: (id) => this.open(id) };
     renderList(this.q("queue"), queue, opts);
     renderList(this.q("mine"), mine, opts);
+    const bots = this.botChats.sorted();
+    renderBotChats(this.q("bot-chats"), bots, { ...opts, onTakeover: (id) => this.action("takeover", id) });
+    this.q("bot-count").textContent = bots.length;
     this.q("queue-count").textContent = queue.length;
     this.q("mine-count").textContent = mine.length;
     const unread = mine.reduce((n, c) => n + (c.unread || 0), 0);
@@ -173,6 +184,13 @@ export class Workspace {
       li.append(dot, name, load);
       ul.append(li);
     }
+  }
+
+  /** A bot turn in a chat the bot is handling: its card, and the transcript if it is open. */
+  onBotChat(card) {
+    this.botChats.upsert(card);
+    this.renderLists();
+    if (card.id === this.openId && this.chat.detail && this.chat.detail.state === "bot") this.open(card.id);
   }
 
   // ---- messages -------------------------------------------------------------
@@ -224,6 +242,7 @@ export class Workspace {
     if (!d) return;
     const replyAllowed = this.chat.canReply(d);
     const writable = this.chat.canWrite(d);
+    if (reset) this.composer.draft = null; // a draft belongs to the chat it was inserted in
     const wanted = reset || !this.composer.replyWasAllowed ? "reply" : this.composer.mode();
     this.composer.replyWasAllowed = replyAllowed;
     this.composer.setMode(wanted, { replyAllowed });
@@ -231,7 +250,7 @@ export class Workspace {
     this.composer.input.placeholder = writable ? "" : t("claimToReply");
   }
 
-  async send(mode, text) {
+  async send(mode, text, draftFor) {
     const id = this.openId;
     if (!id) return;
     const clientMsgId = newClientMsgId();
@@ -239,7 +258,9 @@ export class Workspace {
       sender_name: this.me.name, created_at: new Date().toISOString() };
     this.chat.add(local);
     this.chat.markPending(clientMsgId);
-    const ack = await this.emit(mode === "note" ? "note" : "message", { conversation_id: id, client_msg_id: clientMsgId, text });
+    const payload = { conversation_id: id, client_msg_id: clientMsgId, text };
+    if (mode !== "note" && draftFor) payload.draft_for = draftFor; // the bot's draft it started from
+    const ack = await this.emit(mode === "note" ? "note" : "message", payload);
     if (ack.ok) {
       if (ack.message && this.openId === id) this.chat.add(ack.message);
       else this.chat.markPending(clientMsgId, null);
@@ -257,7 +278,7 @@ export class Workspace {
       return;
     }
     if (ack.conversation) this.onCard(ack.conversation);
-    if (action === "claim") this.open(id);
+    if (action === "claim" || action === "takeover") this.open(id);
   }
 
   transfer(id) {
