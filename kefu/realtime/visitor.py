@@ -13,7 +13,7 @@ from kefu.realtime.common import (
     ProtocolNamespace, acked, connection, refused, refusing, save_connection, visitor_room,
 )
 from kefu.security import client_address
-from kefu.services import ratelimit, visitor_actions
+from kefu.services import ratelimit, visitor_actions, visitor_catchup, visitor_profile
 from kefu.services.errors import ServiceError
 
 NAMESPACE = "/visitor"
@@ -42,7 +42,8 @@ class VisitorNamespace(ProtocolNamespace):
         locale = i18n.pick_language(
             auth.get("locale"), i18n.language_from_accept(request.headers.get("Accept-Language")))
         outcome = run_blocking(visitor_actions.connect, token or None, locale,
-                               request.headers.get("User-Agent"), protocol.page(auth))
+                               request.headers.get("User-Agent"), protocol.page(auth),
+                               protocol.identity(auth))
         session = outcome.ack["session"]
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
@@ -99,3 +100,24 @@ class VisitorNamespace(ProtocolNamespace):
             raise ServiceError("rate_limited", "You have left many messages already; "
                                                "please wait before leaving another.")
         return _deliver(run_blocking(visitor_actions.leave_message, visitor, name, email, text))
+
+    @acked
+    def on_sync(self, payload=None):
+        after_id = protocol.sync(payload)
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        return _deliver(run_blocking(visitor_catchup.sync, visitor, after_id))
+
+    @acked
+    def on_history(self, payload=None):
+        before_id = protocol.history(payload)
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        return _deliver(run_blocking(visitor_catchup.history, visitor, before_id))
+
+    @acked
+    def on_profile(self, payload=None):
+        name, email = protocol.profile(payload)
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        return _deliver(run_blocking(visitor_profile.set_profile, visitor, name, email))

@@ -14,6 +14,7 @@ DEFAULTS = {
     "auto_assign": False,
     "max_chats_per_agent": 5,
     "default_wait_seconds": 120,  # expected wait per place in the queue with no history yet
+    "prechat_form": False,  # the widget asks an anonymous visitor's name and email first
 }
 
 
@@ -47,9 +48,9 @@ def put(key: str, value) -> dict:
 
 
 def _validate(key, value):
-    if key == "auto_assign":
+    if key in ("auto_assign", "prechat_form"):
         if not isinstance(value, bool):
-            raise ServiceError("invalid_type", "auto_assign must be true or false.")
+            raise ServiceError("invalid_type", f"{key} must be true or false.")
     elif key in ("max_chats_per_agent", "default_wait_seconds"):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100000:
             raise ServiceError("invalid_type", f"{key} must be a positive whole number.")

@@ -19,9 +19,12 @@ from kefu.services.visitor_history import visible_to_visitor
 from kefu.services.wire import serialize_message
 
 
-def connect(token, locale: str, user_agent: str | None, page=None) -> Outcome:
-    """Open the visitor's session: ``session`` in the ack, its conversation to the caller."""
-    session, conversation = visitors.open_session(token, locale, user_agent)
+def connect(token, locale: str, user_agent: str | None, page=None, user=None) -> Outcome:
+    """Open the visitor's session: ``session`` in the ack, its conversation to the caller.
+
+    ``user``: the host site's signed customer, see :func:`visitors.open_session`.
+    """
+    session, conversation = visitors.open_session(token, locale, user_agent, user)
     if page:
         visitors.record_page(visitors.by_public_id(session["visitor_id"]), *page)
     outcome = Outcome(visitor=session["visitor_id"], ack={"session": session})
