@@ -185,8 +185,9 @@ class KefuWidget {
     const existing = this.rendered.get(key);
     const node = messageNode(T, m, (text, intent) => this.send(text, intent));
     if (m.sender === "visitor" && typeof m.id === "number") setReceipt(T, node, m.id, this.readUpTo);
-    if (existing) existing.replaceWith(node);
-    else placeInOrder(this.log, node, m.id);
+    // By id, so an ack that comes after its own reply still puts the question first.
+    if (existing) existing.remove();
+    placeInOrder(this.log, node, m.id);
     this.rendered.set(key, node);
     this.log.scrollTop = this.log.scrollHeight;
     return node;
