@@ -193,3 +193,45 @@ def test_a_forged_signature_is_refused_and_the_chat_stays_anonymous(people, live
     finally:
         shop.shutdown()
         shop.server_close()
+
+
+def set_prechat(live_server, on):
+    import sqlite3
+
+    with sqlite3.connect(live_server.instance / "kefu.sqlite") as db:
+        db.execute("DELETE FROM settings WHERE key = 'prechat_form'")
+        if on:
+            db.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+                       ("prechat_form", "true", "2026-01-01 00:00:00.000000"))
+
+
+def test_the_pre_chat_form_asks_name_and_email_first_and_says_what_is_wrong(
+        people, live_server):
+    agent, visitor_ctx = people
+    set_prechat(live_server, True)
+    try:
+        visitor = visitor_ctx.new_page()
+        open_widget(visitor, live_server.url)
+        form = visitor.locator("[data-kefu=prechat]")
+        form.wait_for()
+        assert visitor.locator("[data-kefu=input]").is_hidden()
+        visitor.locator("[data-kefu=prechat-name]").fill("Mei Lin")
+        visitor.locator("[data-kefu=prechat-email]").fill("mei at example")
+        visitor.locator("[data-kefu=prechat-submit]").click()
+        error = visitor.locator("[data-kefu=prechat-error]")
+        error.wait_for()
+        assert error.inner_text() == "That email address does not look right."
+        assert visitor.locator("[data-kefu=prechat-email]").evaluate(
+            "e => getComputedStyle(e).fontSize") == "16px"
+        screenshot(visitor, "prechat-en")
+        visitor.locator("[data-kefu=prechat-email]").fill("mei@example.com")
+        visitor.locator("[data-kefu=prechat-submit]").click()
+        form.wait_for(state="detached")
+        assert visitor.locator("[data-kefu=input]").is_visible()
+        visitor_says(visitor, "hello")
+        ask_for_a_person(visitor)
+        card = queue_card(agent, conversation_id(visitor))
+        card.wait_for()
+        assert "Mei Lin" in card.inner_text()
+    finally:
+        set_prechat(live_server, False)
