@@ -186,7 +186,9 @@ class Visitor(db.Model):
     """
 
     __tablename__ = "visitors"
-    __table_args__ = (UniqueConstraint("external_id", name="uq_visitors_external_id"),)
+    # A unique index, not a constraint: SQLite adds an index in place, where a constraint
+    # would rebuild the table and its drop would cascade to every conversation.
+    __table_args__ = (Index("uq_visitors_external_id", "external_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(

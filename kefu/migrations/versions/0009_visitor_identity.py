@@ -4,8 +4,8 @@ Revision ID: 0009
 Revises: 0006
 Create Date: 2026-12-02 14:20:00
 
-Unique, and null for anonymous visitors (both SQLite and PostgreSQL allow many nulls in
-a unique column), so one customer is one visitor on every device.
+A unique index, null for anonymous visitors (both SQLite and PostgreSQL allow many nulls
+in it), so one customer is one visitor on every device.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,12 +19,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('visitors', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('external_id', sa.String(length=255), nullable=True))
-        batch_op.create_unique_constraint('uq_visitors_external_id', ['external_id'])
+    # In place on SQLite: no batch table rebuild, whose drop of the old visitors table
+    # would cascade to the conversations (foreign keys are on).
+    op.add_column('visitors', sa.Column('external_id', sa.String(length=255), nullable=True))
+    op.create_index('uq_visitors_external_id', 'visitors', ['external_id'], unique=True)
 
 
 def downgrade():
+    op.drop_index('uq_visitors_external_id', table_name='visitors')
     with op.batch_alter_table('visitors', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_visitors_external_id', type_='unique')
         batch_op.drop_column('external_id')
