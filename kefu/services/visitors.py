@@ -7,10 +7,9 @@ visitor, so no visitor can reach another's conversation.
 from flask import current_app
 from sqlalchemy import select
 
-from kefu import i18n
 from kefu.extensions import db
 from kefu.models import Visitor, utcnow
-from kefu.services import lifecycle, settings
+from kefu.services import lifecycle, mail, settings
 from kefu.services.errors import ServiceError
 from kefu.services.identity import verify, visitor_of
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
@@ -53,7 +52,9 @@ def open_session(token, locale: str, user_agent: str | None, user=None):
         "messages": visitor_history(conversation.id, current_app.config["HISTORY_LIMIT"])
         if conversation else [],
         "earlier": {"messages": earlier, "more": more},
-        "greeting": i18n.text("greeting", locale),
+        # greeting, suggested_questions, csat_question: the admin's settings for the widget
+        **settings.widget_texts(locale),
+        "email_replies": mail.configured(),
         "locale": locale,
         "agent_read_up_to": conversation.agent_read_up_to if conversation else None,
         "identified": visitor.external_id is not None,

@@ -1,7 +1,7 @@
 """visitors.external_id: the host site's signed-in customer (identity validation)
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 14:20:00
 
 A unique index, null for anonymous visitors (both SQLite and PostgreSQL allow many nulls
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0006'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
