@@ -87,6 +87,12 @@ class Defaults:
     MAX_FRAME_BYTES = 1_000_000
     MAX_CLIENT_MSG_ID_LENGTH = 64
     HISTORY_LIMIT = 200
+    #: Lines of a visitor's ended chats per ``history`` page (and in ``session.earlier``).
+    EARLIER_LIMIT = 50
+    #: The key host sites sign their customers' ids with (docs/widget.md, "Identity");
+    #: None: identities are refused (``identity_not_configured``).  Set it in
+    #: instance/config.py or KEFU_IDENTITY_SECRET, never in the repository.
+    IDENTITY_SECRET = None
     CORS_ALLOWED_ORIGINS = "*"  # the widget is embedded on other sites
     #: Origins besides the server's own whose pages may open /agent (the cookie-authenticated
     #: namespace), e.g. ["https://desk.example.com"] when the workspace is served elsewhere.
@@ -179,6 +185,8 @@ def write_instance_config(instance_path):
     path.write_text(
         "# Local settings for this machine; git ignores this file.\n"
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
+        "# Host sites sign their customers' ids with this (docs/widget.md, Identity).\n"
+        f"IDENTITY_SECRET = {secrets.token_urlsafe(32)!r}\n"
     )
     os.chmod(path, 0o600)
     return True

@@ -180,9 +180,17 @@ class LoginSession(db.Model):
 
 
 class Visitor(db.Model):
-    """Someone chatting through the widget, known only by a signed token."""
+    """Someone chatting through the widget, known by a signed token.
+
+    ``external_id`` is the host site's own id of a signed-in customer, set only from an
+    identity the site signed (kefu.services.identity): every device of that customer
+    then resumes this one visitor.  Anonymous visitors have none.
+    """
 
     __tablename__ = "visitors"
+    # A unique index, not a constraint: SQLite adds an index in place, where a constraint
+    # would rebuild the table and its drop would cascade to every conversation.
+    __table_args__ = (Index("uq_visitors_external_id", "external_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(
@@ -192,6 +200,7 @@ class Visitor(db.Model):
     user_agent: Mapped[Optional[str]] = mapped_column(String(512))
     name: Mapped[Optional[str]] = mapped_column(String(120))
     email: Mapped[Optional[str]] = mapped_column(String(255))
+    external_id: Mapped[Optional[str]] = mapped_column(String(255))
     pages: Mapped[Optional[list]] = mapped_column(JSON)  # the latest pages, newest last
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,7 @@ ERROR_CODES = frozenset({
     "internal_error",
     # connect refusals
     "invalid_auth", "invalid_token", "token_expired", "bad_origin",
+    "invalid_identity", "identity_not_configured", "identity_required",
     # REST only
     "csrf_failed", "request_entity_too_large", "bad_request", "method_not_allowed",
     "duplicate_shortcut", "invalid_shortcut", "unknown_setting", "invalid_business_hours",
@@ -258,3 +259,53 @@ def page(auth: dict):
         return None
     title = value.get("title") if isinstance(value.get("title"), str) else None
     return value["url"][:512], (title or "")[:200] or None
+
+
+def sync(payload) -> int:
+    """``sync``: ``{after_id}``, the last message id the client has (0: from the start)."""
+    return int_field(require_dict(payload, "sync"), "after_id", minimum=0)
+
+
+def history(payload) -> int | None:
+    """``history``: ``{before_id?}``; without it, the latest page of the ended chats."""
+    return int_field(empty(payload, "history"), "before_id", required=False)
+
+
+def profile(payload) -> tuple:
+    """``profile`` (the pre-chat form): ``{name, email}``, both required, trimmed."""
+    payload = require_dict(payload, "profile")
+    name, email = (string_field(payload, field, max_length=limit).strip()
+                   for field, limit in (("name", 120), ("email", 255)))
+    if not name or not email:
+        raise ServiceError("empty_field", "Name and email must not be blank.")
+    return name, email
+
+
+def identity(auth: dict):
+    """The ``user`` auth field: ``(id, name, email, hash)``, or None when there is none.
+
+    Anything malformed is ``invalid_identity``: a site that means to sign its customer
+    in is told at once, rather than getting an anonymous chat it did not ask for.
+    """
+    user = auth.get("user")
+    if user is None:
+        return None
+
+    def bad(why):
+        return ServiceError("invalid_identity", f"The user identity is malformed: {why}.")
+
+    if not isinstance(user, dict):
+        raise bad("user must be an object")
+    values = []
+    for name, limit, required in (("id", 255, True), ("name", 120, False),
+                                  ("email", 255, False), ("hash", 64, True)):
+        value = user.get(name)
+        if value is None or value == "":
+            if required:
+                raise bad(f"'{name}' is required")
+            values.append(None)
+            continue
+        if not isinstance(value, str) or len(value) > limit or not value.strip():
+            raise bad(f"'{name}' must be a non-blank string of at most {limit} characters")
+        values.append(value.strip())
+    return tuple(values)

@@ -18,6 +18,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: The identity secret of every live server: host pages in tests sign their users with it.
+LIVE_IDENTITY_SECRET = "live-identity-secret"
+
+
 class ServerProcess:
     """A server in a subprocess that is up once its ``/healthz`` answers 200.
 
@@ -85,6 +89,7 @@ class LiveServer(ServerProcess):
         self.env = {**os.environ, "KEFU_INSTANCE_PATH": str(instance),
                     "KEFU_SECRET_KEY": "live-test-secret", "KEFU_MODEL_DIR": str(model_dir),
                     "KEFU_ASYNC_MODE": async_mode, "KEFU_ADMIN_EMAIL": "admin@example.com",
+                    "KEFU_IDENTITY_SECRET": LIVE_IDENTITY_SECRET,
                     **(env or {})}
 
     def start(self, timeout=60):

@@ -14,7 +14,9 @@ from kefu.realtime.common import (
     visitor_room,
 )
 from kefu.security import client_address, own_origin
-from kefu.services import ratelimit, settings, visitor_actions
+from kefu.services import (
+    ratelimit, settings, visitor_actions, visitor_catchup, visitor_profile,
+)
 from kefu.services.errors import ServiceError
 
 NAMESPACE = "/visitor"
@@ -47,7 +49,7 @@ class VisitorNamespace(ProtocolNamespace):
             auth.get("locale"), i18n.language_from_accept(request.headers.get("Accept-Language")))
         outcome = run_blocking(visitor_actions.connect, token or None, locale,
                                request.headers.get("User-Agent"), protocol.page(auth),
-                               sid=request.sid)
+                               sid=request.sid, user=protocol.identity(auth))
         session = outcome.ack["session"]
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
@@ -110,3 +112,24 @@ class VisitorNamespace(ProtocolNamespace):
             raise ServiceError("rate_limited", "You have left many messages already; "
                                                "please wait before leaving another.")
         return _deliver(run_blocking(visitor_actions.leave_message, visitor, name, email, text))
+
+    @acked
+    def on_sync(self, payload=None):
+        after_id = protocol.sync(payload)
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        return _deliver(run_blocking(visitor_catchup.sync, visitor, after_id))
+
+    @acked
+    def on_history(self, payload=None):
+        before_id = protocol.history(payload)
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        return _deliver(run_blocking(visitor_catchup.history, visitor, before_id))
+
+    @acked
+    def on_profile(self, payload=None):
+        name, email = protocol.profile(payload)
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        return _deliver(run_blocking(visitor_profile.set_profile, visitor, name, email))

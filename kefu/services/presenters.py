@@ -183,6 +183,7 @@ def detail(conversation: Conversation) -> dict:
                     "guesses": handoff_guesses(conversation, escalation)} if escalation else None,
         "visitor_details": {
             "id": visitor.public_id, "name": visitor.name, "email": visitor.email,
+            "verified": visitor.external_id is not None,
             "locale": visitor.locale, "browser": visitor.user_agent,
             "first_seen": iso(visitor.first_seen), "last_seen": iso(visitor.last_seen),
             "pages": visitor.pages or [],

@@ -30,6 +30,7 @@ DEFAULTS = {
     "auto_assign": False,
     "max_chats_per_agent": 5,
     "default_wait_seconds": 120,  # expected wait per place in the queue with no history yet
+    "prechat_form": False,  # the widget asks an anonymous visitor's name and email first
     # Per language; an empty or missing text means kefu's own (kefu.i18n "greeting").
     "welcome_message": {"zh": "", "en": ""},
     "suggested_questions": {"zh": [], "en": []},
@@ -175,6 +176,10 @@ def validate(key, value):
         if not isinstance(value, bool):
             raise InvalidSetting(key, "auto_assign must be true or false.",
                                  "自动分配只能是开或关。", "invalid_type")
+    elif key == "prechat_form":
+        if not isinstance(value, bool):
+            raise InvalidSetting(key, "prechat_form must be true or false.",
+                                 "对话前表单只能是开或关。", "invalid_type")
     elif key == "max_chats_per_agent":
         _whole(key, value, 1, 100, "chats per agent", "每位客服的对话数")
     elif key == "default_wait_seconds":

@@ -21,13 +21,14 @@ from kefu.services.wire import serialize_message
 
 
 def connect(token, locale: str, user_agent: str | None, page=None, *,
-            sid: str | None = None) -> Outcome:
+            sid: str | None = None, user=None) -> Outcome:
     """Open the visitor's session: ``session`` in the ack, its conversation to the caller.
 
     ``sid`` is the socket's: it is recorded as the visitor's presence (any process can
-    then tell that the visitor is still there) until :func:`disconnect`.
+    then tell that the visitor is still there) until :func:`disconnect`.  ``user``: the
+    host site's signed customer, see :func:`visitors.open_session`.
     """
-    session, conversation = visitors.open_session(token, locale, user_agent)
+    session, conversation = visitors.open_session(token, locale, user_agent, user)
     if sid is not None:
         visitor_presence.connect(sid, session["visitor_id"])
     if page:

@@ -11,8 +11,9 @@ from kefu.extensions import db
 from kefu.models import Visitor, utcnow
 from kefu.services import lifecycle, mail, settings
 from kefu.services.errors import ServiceError
+from kefu.services.identity import verify, visitor_of
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
-from kefu.services.visitor_history import visitor_history
+from kefu.services.visitor_history import earlier_messages, visitor_history
 
 MAX_PAGES = 10
 
@@ -25,28 +26,24 @@ def by_public_id(public_id: str) -> Visitor:
     return visitor
 
 
-def open_session(token, locale: str, user_agent: str | None):
+def open_session(token, locale: str, user_agent: str | None, user=None):
     """Resume the visitor named by ``token`` or create a new one: ``(session, conversation)``.
 
     ``session`` is the ``session`` event without the transport's fields; ``conversation``
     the open conversation or None.  A token that is present but forged, expired or
     unknown raises ServiceError: the caller must refuse the connection rather than hand
-    out a fresh identity silently.
+    out a fresh identity silently.  ``user`` is the host site's ``(id, name, email,
+    hash)``: once verified (kefu.services.identity) it names the visitor, not the token.
     """
-    if token is None:
-        visitor = Visitor(locale=locale, user_agent=(user_agent or "")[:512])
-        db.session.add(visitor)
-    else:
-        public_id = read_visitor_token(token)
-        visitor = db.session.scalars(select(Visitor).where(Visitor.public_id == public_id)).first()
-        if visitor is None:
-            raise ServiceError("unknown_visitor", "This visitor token names no visitor here.")
-        visitor.locale = locale
-        visitor.last_seen = utcnow()
-        if user_agent:
-            visitor.user_agent = user_agent[:512]
+    identity = verify(*user) if user else None  # refused before anything is stored
+    visitor = _resolve(token, locale, identity)
+    visitor.locale = locale
+    visitor.last_seen = utcnow()
+    if user_agent:
+        visitor.user_agent = user_agent[:512]
     db.session.commit()
     conversation = lifecycle.open_conversation_of(visitor)
+    earlier, more = earlier_messages(visitor.id, None, current_app.config["EARLIER_LIMIT"])
     session = {
         "token": issue_visitor_token(visitor.public_id),
         "visitor_id": visitor.public_id,
@@ -54,13 +51,46 @@ def open_session(token, locale: str, user_agent: str | None):
         "state": conversation.state if conversation else "bot",
         "messages": visitor_history(conversation.id, current_app.config["HISTORY_LIMIT"])
         if conversation else [],
+        "earlier": {"messages": earlier, "more": more},
         # greeting, suggested_questions, csat_question: the admin's settings for the widget
         **settings.widget_texts(locale),
         "email_replies": mail.configured(),
         "locale": locale,
         "agent_read_up_to": conversation.agent_read_up_to if conversation else None,
+        "identified": visitor.external_id is not None,
+        "prechat": needs_prechat(visitor),
     }
     return session, conversation
+
+
+def _resolve(token, locale: str, identity) -> Visitor:
+    """The visitor this connection is: the identity's, the token's, or a new one.
+
+    A token of a signed-in customer is refused without its identity (``identity_required``):
+    after the customer signs out of the host site, the next person at that browser must
+    not resume their chats.
+    """
+    known = None
+    if token is not None:
+        public_id = read_visitor_token(token)
+        known = db.session.scalars(select(Visitor).where(Visitor.public_id == public_id)).first()
+        if known is None:
+            raise ServiceError("unknown_visitor", "This visitor token names no visitor here.")
+    if identity is not None:
+        return visitor_of(identity, locale)
+    if known is None:
+        known = Visitor(locale=locale)
+        db.session.add(known)
+    elif known.external_id is not None:
+        raise ServiceError("identity_required", "This visitor token belongs to a signed-in "
+                                                "customer: connect with their identity.")
+    return known
+
+
+def needs_prechat(visitor: Visitor) -> bool:
+    """The pre-chat form is on and this anonymous visitor has not given a name and email."""
+    return (bool(settings.get("prechat_form")) and visitor.external_id is None
+            and not (visitor.name and visitor.email))
 
 
 def record_page(visitor: Visitor, url: str, title: str | None) -> None:

@@ -25,7 +25,13 @@ export function renderDetails(box, detail, { onOpenConversation }) {
   box.append(el("h2", null, t("details")));
   const head = el("div", "visitor-head");
   head.append(el("div", "avatar", visitorName(v).slice(0, 1).toUpperCase()), el("div", "vname", visitorName(v)));
+  if (v.verified) {
+    const badge = el("div", "verified", t("verified"));
+    badge.dataset.role = "verified";
+    head.append(badge);
+  }
   box.append(head);
+  if (v.email) box.append(field(t("visitorEmail"), v.email, "email"));
   box.append(field(t("firstSeen"), dateTime(v.first_seen), "first-seen"));
   box.append(field(t("locale"), v.locale, "locale"));
   box.append(field(t("browser"), browserName(v.browser || v.user_agent), "browser"));

@@ -23,7 +23,9 @@ function input(type, label, name, maxLength) {
   if (type !== "textarea") field.type = type;
   field.name = name;
   field.required = true;
-  field.maxLength = maxLength;
+  // Not on the message: a pasted text over the limit would be cut without a word; the
+  // server refuses it instead (text_too_long), and the form says so.
+  if (type !== "textarea") field.maxLength = maxLength;
   field.dataset.kefu = "leave-" + name;
   wrap.append(field);
   return wrap;

@@ -2,7 +2,9 @@
 // It talks to the /visitor Socket.IO namespace (docs/protocol.md). This module keeps
 // the conversation's state and wires the parts together: the panel (panel.js), the
 // socket (connection.js), messages (render.js), the handoff forms (handoff.js),
-// typing (typing.js) and read ticks (receipts.js).
+// typing (typing.js), read ticks (receipts.js), catching up after a gap (sync.js),
+// ended chats (earlier.js), the signed-in customer (identity.js) and the pre-chat form
+// (prechat.js).
 import { ACK_TIMEOUT_MS, connectVisitor, request } from "./connection.js";
 import { TEXTS, errorText, fill, pickLanguage } from "./i18n.js";
 import { leaveMessageForm, queueText, ratingNode } from "./handoff.js";
@@ -12,6 +14,11 @@ import { latestAgentMessageId, markReadUpTo, setReceipt } from "./receipts.js";
 import { messageNode } from "./render.js";
 import { store, newClientMsgId } from "./store.js";
 import { TypingLine, TypingSignal } from "../shared/typing.js";
+import { Catchup, newestId, placeInOrder } from "./sync.js";
+import { EARLIER_CSS, EarlierChats } from "./earlier.js";
+import { hostUser } from "./identity.js";
+import { PRECHAT_CSS, prechatForm } from "./prechat.js";
+import { adoptStyles } from "./styles.js";
 
 const script = document.currentScript;
 const SERVER = (script && script.dataset.server) ||
@@ -39,6 +46,10 @@ class KefuWidget {
       requestHuman: () => this.requestHuman(),
       sound: () => this.toggleSound(),
     }));
+    adoptStyles(this.root, EARLIER_CSS + PRECHAT_CSS);
+    this.earlier = new EarlierChats(T, LANG, () => this.socket);
+    this.catchup = new Catchup(this);
+    this.shownVisitor = null; // whose session is on screen: a reconnect only catches up
     this.notifier = new Notifier(T, this.badge, () => store.soundOn());
     this.showSound();
     this.followViewport();
@@ -133,13 +144,21 @@ class KefuWidget {
       typing: (e) => this.typingIn.show(e),
       read: (e) => this.markReadByAgent(e.up_to),
       offline: () => this.setStatus(T.offline),
-    });
+    }, hostUser(script));
   }
 
   onSession(s) {
     store.setToken(s.token);
     this.setStatus("");
     if (s.limits) this.maxLength = s.limits.max_message_length;
+    if (this.shownVisitor === s.visitor_id) {
+      // A reconnect: keep what is on screen and fetch only what was missed meanwhile.
+      this.flushOutbox();
+      this.catchup.run().then(() => this.markRead());
+      return;
+    }
+    this.shownVisitor = s.visitor_id;
+    this.identified = Boolean(s.identified);
     this.conversationId = s.conversation_id;
     this.state = s.state;
     this.log.replaceChildren();
@@ -147,6 +166,8 @@ class KefuWidget {
     this.extras = {};
     this.view = null; // everything is redrawn from this session
     this.readUpTo = s.agent_read_up_to || 0; // read ticks survive a reload
+    this.log.appendChild(this.earlier.reset(s.earlier));
+    this.askPrechat(s.prechat);
     // The admin's settings: greeting and suggested questions, the CSAT question, and
     // whether answers to left messages are emailed (no mail server: never promised).
     this.emailReplies = s.email_replies !== false;
@@ -169,8 +190,9 @@ class KefuWidget {
     const existing = this.rendered.get(key);
     const node = messageNode(T, m, (text, intent) => this.send(text, intent));
     if (m.sender === "visitor" && typeof m.id === "number") setReceipt(T, node, m.id, this.readUpTo);
-    if (existing) existing.replaceWith(node);
-    else this.log.appendChild(node);
+    // By id, so an ack that comes after its own reply still puts the question first.
+    if (existing) existing.remove();
+    placeInOrder(this.log, node, m.id);
     this.rendered.set(key, node);
     this.log.scrollTop = this.log.scrollHeight;
     return node;
@@ -233,6 +255,40 @@ class KefuWidget {
 
   flushOutbox() {
     for (const item of store.outbox()) this.deliver(item);
+  }
+
+  // ---- catching up (sync.js) -------------------------------------------------
+
+  /** The newest message id on screen, the ended chats above included. */
+  newestShown() {
+    return Math.max(newestId(this.rendered.values()), this.earlier.newest);
+  }
+
+  hasShown(m) {
+    return this.rendered.has(this.keyOf(m)) || m.id <= this.earlier.newest;
+  }
+
+  redraw(m) {
+    if (m.id > this.earlier.newest) this.addMessage(m);
+  }
+
+  arrived(m) {
+    this.onMessage(m);
+  }
+
+  /** While the pre-chat form is asked, it takes the message box's place. */
+  askPrechat(ask) {
+    if (this.prechat) this.prechat.remove();
+    this.prechat = null;
+    this.form.hidden = false;
+    if (!ask) return;
+    this.prechat = prechatForm(T, (values) => this.call("profile", values), () => {
+      this.prechat = null;
+      this.form.hidden = false;
+      this.input.focus();
+    });
+    this.form.hidden = true;
+    this.form.before(this.prechat);
   }
 
   // ---- human handoff (protocol 2) -------------------------------------------
