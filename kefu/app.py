@@ -45,7 +45,7 @@ def create_app(test_config=None, *, instance_path=None):
         manage_session=False,
     )
 
-    from kefu import models, security  # noqa: F401  (models: register the tables)
+    from kefu import models, security, sqlite_writer  # noqa: F401  (register tables, listeners)
     from kefu.services import bot_bridge, ratelimit
 
     bot_bridge.init_app(app)

@@ -3,8 +3,14 @@
 HTTP routes use Flask-Limiter; Socket.IO events have no request hooks, so they ask
 this module, which uses the same storage (memory:// alone, redis:// for many processes).
 """
+from functools import lru_cache
+
 from flask import current_app
-from limits import parse, storage, strategies
+from limits import parse as parse_limit
+from limits import storage, strategies
+
+#: A limit string ("20 per 10 seconds") is parsed once, not on every event of every visitor.
+parse = lru_cache(maxsize=64)(parse_limit)
 
 
 class EventLimiter:
