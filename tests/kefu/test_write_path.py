@@ -103,3 +103,15 @@ def test_a_sqlite_file_is_not_pinged_and_a_server_database_is():
     assert engine_options("sqlite:////tmp/kefu.sqlite", 20)["pool_size"] == 20
     assert engine_options("sqlite://", 20) == {}
     assert engine_options("postgresql+psycopg://kefu@db/kefu", 20)["pool_pre_ping"] is True
+
+
+def test_event_limits_in_memory_start_no_thread_and_still_limit():
+    """limits' memory storage started a timer thread on the event loop on most hits."""
+    from kefu.services.ratelimit import EventLimiter
+
+    limiter = EventLimiter("memory://")
+    before = threading.active_count()
+    allowed = [limiter.hit("20 per 10 seconds", "message", "v1") for _ in range(25)]
+    assert threading.active_count() == before
+    assert allowed == [True] * 20 + [False] * 5
+    assert limiter.hit("20 per 10 seconds", "message", "v2") is True
