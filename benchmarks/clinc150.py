@@ -40,7 +40,10 @@ from bot.persistence import MODEL_FILE, save_model  # noqa: E402
 #: In-scope rejection budgets reported; the first is the headline operating point.
 HEADLINE_BUDGET = 0.01
 BUDGETS = (HEADLINE_BUDGET, 0.005, 0.015, 0.02)
-DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
+#: ../shared beside the checkout; a git worktree under /work/wt/<name> finds it one level up.
+DEFAULT_DATA = next((path for path in (base / "shared" / "datasets" / "clinc150" / "data_full.json"
+                                       for base in (ROOT.parent, ROOT.parent.parent))
+                     if path.exists()), ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json")
 
 #: Larson et al. 2019, Table 2, "Full", oos-threshold: in-scope accuracy / OOS recall.
 PAPER = [("SVM", 88.2, 18.0), ("FastText", 88.6, 28.3), ("DialogFlow", 90.8, 26.7),

@@ -319,11 +319,6 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         scores, coverage, _ = self.analyze_one(text)
         return scores, coverage
 
-    def proba_one(self, text):
-        """Return ``(probabilities, coverage)`` of one text via `scores_one`."""
-        scores, coverage = self.scores_one(text)
-        return softmax(scores, self.temperature_), coverage
-
     # --- persistence: plain arrays, no pickle -------------------------------
 
     def to_arrays(self):

@@ -13,23 +13,30 @@ predictions, tells them apart better than any single cut-off on the top
 probability (see ``docs/bot.md`` for the measurements).
 
 The two *thresholds* on that confidence are learned from the same
-out-of-fold data by `choose_thresholds`: answer where answers are right at
-least `answer_precision` of the time, suggest the top 3 where the right
-intent is among them at least `suggest_hit_rate` of the time, escalate below.
+out-of-fold data by `choose_thresholds`, on confidences cross-fitted so that
+the confidence model never saw the messages the thresholds are chosen on:
+answer where a right answer's gain outweighs `WRONG_ANSWER_COST` times a
+wrong one's cost, suggest the top 3 where the right intent is among them at
+least `suggest_hit_rate` of the time, escalate below.
 """
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
 __all__ = [
     "Suggestion", "Decision", "Thresholds", "ConfidenceModel", "confidence_features",
-    "choose_thresholds", "threshold_curve", "decide_action", "FEATURE_NAMES",
-    "EMBEDDING_FEATURES",
+    "choose_thresholds", "cross_fitted_confidence", "threshold_curve", "decide_action",
+    "FEATURE_NAMES", "EMBEDDING_FEATURES", "WRONG_ANSWER_COST",
 ]
 
 #: Inputs of the confidence model, in column order.
 FEATURE_NAMES = ("top_probability", "word_coverage", "char_coverage", "offtopic_probability")
+#: What a wrong answer costs, counted in right answers, when the answer threshold is chosen:
+#: the visitor reads something that does not help, and a person must undo it. 3 means the bot
+#: answers where a message is right at least 3 times in 4 (docs/bot.md, "Thresholds").
+WRONG_ANSWER_COST = 3.0
 #: Extra input when the classifier has a sentence encoder: cosine similarity of the
 #: message to the nearest training example of the top intent (embedding space).
 EMBEDDING_FEATURES = ("top_intent_similarity",)
@@ -182,7 +189,7 @@ class ConfidenceModel:
         return self
 
 
-def threshold_curve(confidence, correct, in_top3, weight=None, grid=None):
+def threshold_curve(confidence, correct, weight=None, grid=None):
     """Tabulate what each answer threshold does on held-out data.
 
     Parameters
@@ -190,8 +197,6 @@ def threshold_curve(confidence, correct, in_top3, weight=None, grid=None):
     confidence : ndarray of shape (n,)
     correct : ndarray of bool, shape (n,)
         The top intent is right (always False for off-topic texts).
-    in_top3 : ndarray of bool, shape (n,)
-        The right intent is among the top 3 (False for off-topic texts).
     weight : ndarray of shape (n,), optional
     grid : ndarray, optional
         Thresholds to evaluate; default 0.00, 0.01, ..., 1.00.
@@ -221,20 +226,27 @@ def threshold_curve(confidence, correct, in_top3, weight=None, grid=None):
 
 
 def choose_thresholds(confidence, correct, in_top3, weight=None, *,
-                      answer_precision=0.9, suggest_hit_rate=0.5, min_gap=0.05):
+                      wrong_cost=WRONG_ANSWER_COST, suggest_hit_rate=0.5, min_gap=0.05):
     """Learn the answer and suggest thresholds from held-out predictions.
 
-    The answer threshold is the lowest at which the answers given are right at
-    least `answer_precision` of the time (weighted). The suggest threshold is
-    where a weighted logistic fit of "the right intent is in the top 3" on the
-    confidence crosses `suggest_hit_rate`: below it a "did you mean" list would
-    more often than not miss, so the bot escalates instead.
+    The answer threshold maximises the (weighted) right answers minus
+    `wrong_cost` times the wrong ones, over the answers it lets through. On a
+    calibrated confidence this answers when a message is right with
+    probability above ``wrong_cost / (1 + wrong_cost)``, but it needs no
+    calibration: only the order of the confidences and the held-out truth.
+    The suggest threshold is where a weighted logistic fit of "the right
+    intent is in the top 3" on the confidence crosses `suggest_hit_rate`:
+    below it a "did you mean" list would more often than not miss, so the
+    bot escalates instead.
 
     Parameters
     ----------
-    confidence, correct, in_top3, weight
+    confidence, correct, weight
         As in `threshold_curve`.
-    answer_precision : float, default=0.9
+    in_top3 : ndarray of bool, shape (n,)
+        The right intent is among the top 3 (False for off-topic texts).
+    wrong_cost : float, default=WRONG_ANSWER_COST
+        What a wrong answer costs, in right answers.
     suggest_hit_rate : float, default=0.5
     min_gap : float, default=0.05
         The suggest band is at least this wide (when the answer threshold allows).
@@ -248,12 +260,12 @@ def choose_thresholds(confidence, correct, in_top3, weight=None, *,
     in_top3 = np.asarray(in_top3, dtype=bool)
     weight = np.ones_like(confidence) if weight is None else np.asarray(weight, dtype=np.float64)
     order = np.argsort(-confidence, kind="stable")
-    right = np.cumsum(weight[order] * correct[order])
-    seen = np.cumsum(weight[order])
-    precision = right / seen
-    # Lowest threshold whose answered set (everything at or above it) is precise enough.
-    ok = np.flatnonzero(precision >= answer_precision)
-    answer = float(confidence[order][ok[-1]]) if len(ok) else 1.0
+    ranked = confidence[order]
+    utility = np.cumsum(weight[order] * np.where(correct[order], 1.0, -wrong_cost))
+    # A threshold can only sit at the end of a run of equal confidences.
+    ends = np.flatnonzero(np.append(ranked[1:] != ranked[:-1], True))
+    best = ends[np.argmax(utility[ends])] if len(ends) else None
+    answer = float(ranked[best]) if best is not None and utility[best] > 0 else 1.0
     answer = min(max(answer, 0.05), 0.99)
     if in_top3.all() or not in_top3.any():
         suggest = answer - min_gap
@@ -264,6 +276,28 @@ def choose_thresholds(confidence, correct, in_top3, weight=None, *,
         suggest = (logit - b) / a if a > 0 else answer - min_gap
     suggest = float(np.clip(min(suggest, answer - min_gap), 0.0, answer))
     return Thresholds(answer=round(answer, 4), suggest=round(suggest, 4))
+
+
+def cross_fitted_confidence(features, correct, weight=None, *, folds=5, random_state=0):
+    """Confidence of each held-out prediction from a `ConfidenceModel` that did not see it.
+
+    The thresholds are chosen on these, so neither the classifier nor the
+    confidence model has seen the messages the thresholds are chosen on.
+    Falls back to fewer folds, and to an in-sample fit when a class of
+    `correct` has fewer than two members.
+    """
+    features = np.asarray(features, dtype=np.float64)
+    correct = np.asarray(correct, dtype=bool)
+    weight = np.ones(len(correct)) if weight is None else np.asarray(weight, dtype=np.float64)
+    folds = min(folds, int(correct.sum()), int((~correct).sum()))
+    if folds < 2:
+        return ConfidenceModel().fit(features, correct, weight).predict(features)
+    out = np.zeros(len(correct))
+    split = StratifiedKFold(folds, shuffle=True, random_state=random_state)
+    for train, test in split.split(features, correct):
+        model = ConfidenceModel().fit(features[train], correct[train], weight[train])
+        out[test] = model.predict(features[test])
+    return out
 
 
 def decide_action(confidence, *, thresholds, handoff=False, consecutive_suggestions=0):

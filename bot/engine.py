@@ -24,7 +24,7 @@ import sklearn
 from bot.classifier import FaqClassifier, softmax
 from bot.decision import (
     ConfidenceModel, Decision, Suggestion, Thresholds, choose_thresholds, confidence_features,
-    decide_action, threshold_curve,
+    cross_fitted_confidence, decide_action, threshold_curve,
 )
 from bot.encoder import EncoderUnavailable, describe
 from bot.intents import load_intents
@@ -219,9 +219,8 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
     started = time.perf_counter()
     clf, confidence_model, thresholds, evidence = fit_parts(
         intents, negatives=negatives, classifier=classifier, progress=progress)
-    confidence = confidence_model.predict(evidence["features"])
     texts, _ = intents.training_pairs()
-    scores = summary_scores(confidence, evidence, thresholds)
+    scores = summary_scores(evidence["confidence"], evidence, thresholds)
     metadata = {
         "format_version": FORMAT_VERSION,
         "sklearn_version": sklearn.__version__,
@@ -246,7 +245,8 @@ def fit_parts(intents, *, negatives=None, classifier=None, progress=None):
 
     Returns ``(classifier, confidence_model, thresholds, evidence)`` where
     `evidence` is what `held_out_evidence` returned, with the held-out
-    ``texts`` and their ``labels`` added; `bot.evaluate` reports on it.
+    ``texts``, their ``labels`` and their cross-fitted ``confidence`` (the
+    thresholds are chosen on it) added; `bot.evaluate` reports on it.
     """
     negatives = load_negatives() if negatives is None else list(negatives)
     texts, labels = intents.training_pairs()
@@ -263,22 +263,13 @@ def fit_parts(intents, *, negatives=None, classifier=None, progress=None):
         progress("thresholds", 0, 1)
     confidence_model = ConfidenceModel().fit(evidence["features"], evidence["correct"],
                                              evidence["weight"])
-    confidence = confidence_model.predict(evidence["features"])
-    thresholds = choose_thresholds(confidence, evidence["correct"], evidence["in_top3"],
-                                   evidence["weight"], answer_precision=answer_precision(clf))
+    evidence["confidence"] = cross_fitted_confidence(evidence["features"], evidence["correct"],
+                                                     evidence["weight"])
+    thresholds = choose_thresholds(evidence["confidence"], evidence["correct"],
+                                   evidence["in_top3"], evidence["weight"])
     if progress:
         progress("thresholds", 1, 1)
     return clf, confidence_model, thresholds, evidence
-
-
-def answer_precision(clf) -> float:
-    """Share of answers that must be right at the answer threshold.
-
-    With the encoder nearly every out-of-fold answer clears 90%, so a 0.9 target
-    put the threshold near 0.2 and answered most near misses; 0.95 keeps
-    confidently wrong answers near 1% (docs/bot.md).
-    """
-    return 0.95 if clf.uses_encoder else 0.9
 
 
 def split_offtopic(probabilities, classes):
@@ -348,8 +339,7 @@ def summary_scores(confidence, evidence, thresholds) -> dict:
     answer = confidence >= thresholds.answer
     suggest = ~answer & (confidence >= thresholds.suggest)
     offtopic = evidence["offtopic"]
-    curve = threshold_curve(confidence, correct, evidence["in_top3"], evidence["weight"],
-                            grid=[thresholds.answer])[0]
+    curve = threshold_curve(confidence, correct, evidence["weight"], grid=[thresholds.answer])[0]
     scores = {
         "cv_accuracy": float(correct[inscope].mean()),
         "cv_top3_accuracy": float(evidence["in_top3"][inscope].mean()),

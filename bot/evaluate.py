@@ -8,9 +8,10 @@ pairs most often confused (with the messages that were), a confusion
 matrix, and the answer thresholds with their trade-off between containment
 (questions the bot answers correctly) and wrong answers.
 
-The confidence model and thresholds are fitted on the same out-of-fold
-predictions they are reported on; with four weights and two thresholds the
-optimism this adds is small, but the figures are estimates, not a test score.
+The thresholds, and the confidences reported here, come from confidence
+models cross-fitted on those out-of-fold predictions (each confidence from a
+model that did not see its message); the figures are still estimates from
+the training examples, not a test score.
 """
 import html
 import json
@@ -50,10 +51,10 @@ def evaluate(intents_dir, *, folds=5, progress=None, encoder="auto") -> dict:
         ``labels`` and ``confusion`` (matrix, rows true, columns predicted).
     """
     intents = load_intents(intents_dir)
-    clf, confidence_model, thresholds, evidence = fit_parts(
+    clf, _, thresholds, evidence = fit_parts(
         intents, classifier=FaqClassifier(calibration_folds=folds, encoder=encoder),
         progress=progress)
-    confidence = confidence_model.predict(evidence["features"])
+    confidence = evidence["confidence"]
     inscope = ~evidence["offtopic"]
     truth = evidence["labels"][inscope]
     predicted = evidence["predicted"][inscope]
@@ -78,8 +79,7 @@ def evaluate(intents_dir, *, folds=5, progress=None, encoder="auto") -> dict:
             for i, intent in enumerate(ids)},
         "confused_pairs": confused_pairs(truth, predicted, texts[inscope]),
         "thresholds": {"answer": thresholds.answer, "suggest": thresholds.suggest},
-        "curve": threshold_curve(confidence, evidence["correct"], evidence["in_top3"],
-                                 evidence["weight"]),
+        "curve": threshold_curve(confidence, evidence["correct"], evidence["weight"]),
         "offtopic": {
             "escalated": float((confidence[offtopic] < thresholds.suggest).mean()),
             "answered": float((confidence[offtopic] >= thresholds.answer).mean()),

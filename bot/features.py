@@ -39,14 +39,32 @@ _SUBLINEAR_TF = np.concatenate(([0.0], 1.0 + np.log(np.arange(1, 256))))
 #: The two feature blocks, in column order.
 BLOCKS = ("word", "char")
 
-_TOKEN = re.compile(f"(?P<cjk>[{CJK_RANGES}]+)|(?P<digits>\\d+)|(?P<word>[^\\W\\d_{CJK_RANGES}]+)")
-_TOKEN_TEXT = re.compile(f"[{CJK_RANGES}]+|\\d+|[^\\W\\d_{CJK_RANGES}]+")
-_CJK = re.compile(f"[{CJK_RANGES}]")
+_TOKEN = re.compile(f"([{CJK_RANGES}]+)|(\\d+)|([^\\W\\d_{CJK_RANGES}]+)")
 
 
 def _tokens(text):
-    """Split normalised text into ``(kind, token)`` runs: CJK runs, digit runs, letter runs."""
-    return [(match.lastgroup, match.group()) for match in _TOKEN.finditer(text)]
+    """Split normalised text into ``(kind, token)`` runs: ``cjk``, ``digits`` or ``word``.
+
+    The one tokeniser of both fitting (`analyze`) and prediction
+    (`NgramFeaturizer._vector`), so the two cannot split a text differently.
+    """
+    for cjk, digits, word in _TOKEN.findall(text):
+        yield ("cjk", cjk) if cjk else ("digits", digits) if digits else ("word", word)
+
+
+def _token_grams(kind, token, char_ngram_range, cjk_ngram_range):
+    """``(word units, char-block n-grams)`` of one token from `_tokens`.
+
+    A CJK run gives one word unit per character and character n-grams over
+    the run; a digit run becomes ``0``; a letter run is one unit with
+    ``char_wb`` n-grams. Each n-gram depends on its token only, which is
+    what lets prediction cache them per token.
+    """
+    if kind == "cjk":
+        return tuple(token), _char_ngrams(f" {token} ", *cjk_ngram_range)
+    if kind == "digits":
+        token = "0"
+    return (token,), _char_ngrams(f" {token} ", *char_ngram_range)
 
 
 def _char_ngrams(padded, lo, hi):
@@ -57,6 +75,17 @@ def _char_ngrams(padded, lo, hi):
     grams = []
     for n in range(lo, min(hi, size) + 1):
         grams.extend([padded[i:i + n] for i in range(size - n + 1)])
+    return grams
+
+
+def _word_ngrams(units, word_ngram_range):
+    """Word n-grams (with repeats) of a text's word units, unigrams first."""
+    low, high = word_ngram_range
+    grams = list(units) if low <= 1 else []
+    if low <= 2 <= high:
+        grams.extend([a + " " + b for a, b in zip(units, units[1:])])
+    for n in range(max(low, 3), high + 1):
+        grams.extend([" ".join(units[i:i + n]) for i in range(len(units) - n + 1)])
     return grams
 
 
@@ -88,19 +117,10 @@ def analyze(text, *, word_ngram_range=(1, 2), char_ngram_range=(2, 5),
         text = normalize(text)
     units, chars = [], []
     for kind, token in _tokens(text):
-        if kind == "cjk":
-            units.extend(token)
-            chars.extend(_char_ngrams(f" {token} ", *cjk_ngram_range))
-        else:
-            if kind == "digits":
-                token = "0"
-            units.append(token)
-            chars.extend(_char_ngrams(f" {token} ", *char_ngram_range))
-    wlo, whi = word_ngram_range
-    words = units[:] if wlo <= 1 else []
-    for n in range(max(wlo, 2), whi + 1):
-        words.extend(" ".join(units[i:i + n]) for i in range(len(units) - n + 1))
-    return words, chars
+        token_units, grams = _token_grams(kind, token, char_ngram_range, cjk_ngram_range)
+        units.extend(token_units)
+        chars.extend(grams)
+    return _word_ngrams(units, word_ngram_range), chars
 
 
 class NgramFeaturizer(TransformerMixin, BaseEstimator):
@@ -251,17 +271,12 @@ class NgramFeaturizer(TransformerMixin, BaseEstimator):
         """Return ``(indices, values, coverage)`` of one normalised text, via cached token look-ups."""
         units, char_hits, char_total = [], [], 0
         cache = self._token_cache
-        for token in _TOKEN_TEXT.findall(text):
-            entry = cache.get(token) or self._lookup_token(token)
+        for kind, token in _tokens(text):
+            entry = cache.get(token) or self._lookup_token(kind, token)
             units.extend(entry[0])
             char_hits.extend(entry[1])
             char_total += entry[2]
-        low, high = self.word_ngram_range
-        grams = units[:] if low <= 1 else []
-        if low <= 2 <= high:
-            grams.extend([a + " " + b for a, b in zip(units, units[1:])])
-        for n in range(max(low, 3), high + 1):
-            grams.extend([" ".join(units[i:i + n]) for i in range(len(units) - n + 1)])
+        grams = _word_ngrams(units, self.word_ngram_range)
         word_hits = [hit for hit in map(self._tables[0].get, grams) if hit is not None]
         coverage = (len(word_hits) / len(grams) if grams else 1.0,
                     len(char_hits) / char_total if char_total else 1.0)
@@ -284,15 +299,9 @@ class NgramFeaturizer(TransformerMixin, BaseEstimator):
                 part *= weight / math.sqrt(float(part @ part))
         return idx, val, coverage
 
-    def _lookup_token(self, token):
+    def _lookup_token(self, kind, token):
         """Word units, char-block columns and n-gram count of one raw token, remembered per token."""
-        if token[0].isdigit():
-            units, padded, (lo, hi) = ("0",), " 0 ", self.char_ngram_range
-        elif _CJK.match(token):
-            units, padded, (lo, hi) = tuple(token), f" {token} ", self.cjk_ngram_range
-        else:
-            units, padded, (lo, hi) = (token,), f" {token} ", self.char_ngram_range
-        grams = _char_ngrams(padded, lo, hi)
+        units, grams = _token_grams(kind, token, self.char_ngram_range, self.cjk_ngram_range)
         hits = [hit for hit in map(self._tables[1].get, grams) if hit is not None]
         entry = (units, hits, len(grams))
         if len(self._token_cache) >= _TOKEN_CACHE_SIZE:

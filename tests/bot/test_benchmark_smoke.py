@@ -8,7 +8,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "clinc150.py"
-DATA = ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
+DATA = next((base / "shared" / "datasets" / "clinc150" / "data_full.json"
+             for base in (ROOT.parent, ROOT.parent.parent)
+             if (base / "shared" / "datasets" / "clinc150" / "data_full.json").exists()),
+            ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json")
 
 
 @pytest.mark.skipif(not DATA.exists(), reason=f"CLINC150 not found at {DATA}")

