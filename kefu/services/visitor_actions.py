@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kefu.extensions import db
-from kefu.models import Conversation, Message, utcnow
+from kefu.models import Conversation, Message
 from kefu.services import (
     assignment, bot_turns, escalation, language, lifecycle, presenters, tickets, visitors,
 )
