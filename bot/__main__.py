@@ -29,10 +29,37 @@ def progress_bar(stream=None, width=30):
     return report
 
 
+def json_progress(stream=None):
+    """A ``progress(stage, done, total)`` callback that prints one JSON object per call.
+
+    For a parent process (the studio's Retrain) that shows the progress somewhere else.
+    """
+    import json
+
+    def report(stage, done, total):
+        out = stream or sys.stdout
+        out.write(json.dumps({"stage": stage, "done": done, "total": total}) + "\n")
+        out.flush()
+
+    return report
+
+
+def _progress(args):
+    return json_progress() if getattr(args, "progress", "bar") == "json" else progress_bar()
+
+
 def _train(args):
     from bot.engine import train
+    from bot.intents import IntentFileError
+    from bot.validate_cli import print_report
 
-    bot = train(args.intents, args.model, progress=progress_bar())
+    try:
+        bot = train(args.intents, args.model, progress=_progress(args))
+    except IntentFileError:
+        # The same file:line list as `bot validate`, not a traceback; nothing was saved.
+        print_report(args.intents)
+        print(f"Not trained: fix the errors above in {args.intents} first.", file=sys.stderr)
+        return 1
     meta = bot.metadata
     scores = meta["scores"]
     print(f"Model saved in {args.model}: {meta['n_intents']} intents, {meta['n_examples']} "
@@ -47,9 +74,15 @@ def _train(args):
 
 def _eval(args):
     from bot.evaluate import evaluate, write_report
+    from bot.intents import IntentFileError
+    from bot.validate_cli import print_report
 
-    report = evaluate(args.intents, folds=args.folds, progress=progress_bar())
-    if report["encoder"] != "none":
+    try:
+        report = evaluate(args.intents, folds=args.folds, progress=_progress(args))
+    except IntentFileError:
+        print_report(args.intents)
+        return 1
+    if report["encoder"] != "none" and not args.no_compare:
         # Side by side: the same cross-validation without the sentence encoder.
         plain = evaluate(args.intents, folds=args.folds, encoder="none")
         report["tfidf_only"] = {key: plain[key] for key in
@@ -84,11 +117,16 @@ def main(argv=None) -> int:
     train = commands.add_parser("train", help="train the model and save it")
     train.add_argument("--intents", default=DEFAULT_INTENTS, help="intent directory")
     train.add_argument("--model", default=DEFAULT_MODEL, help="model directory")
+    train.add_argument("--progress", choices=("bar", "json"), default="bar",
+                       help="a bar on standard error, or JSON lines on standard output")
     train.set_defaults(run=_train)
     evaluation = commands.add_parser("eval", help="cross-validate and write an HTML report")
     evaluation.add_argument("--intents", default=DEFAULT_INTENTS, help="intent directory")
     evaluation.add_argument("--out", default=DEFAULT_REPORTS, help="report directory")
     evaluation.add_argument("--folds", type=int, default=5)
+    evaluation.add_argument("--progress", choices=("bar", "json"), default="bar")
+    evaluation.add_argument("--no-compare", action="store_true",
+                            help="skip the second cross-validation without the encoder")
     evaluation.set_defaults(run=_eval)
     commands.add_parser("validate", help="check the intent files (see bot.validate_cli)")
     args = parser.parse_args(argv)

@@ -10,11 +10,12 @@ import difflib
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from bot.intent_types import Intent, Link, Problem
 from bot.text import LANGUAGES, example_languages
-from bot.yaml_lines import LineLoader, Map, Seq, yaml_error_message
+from bot.yaml_lines import (
+    Map, MarkedYAMLError, Seq, YAMLError, item_lines, key_line, line_of, load_with_lines,
+    yaml_error_message,
+)
 
 __all__ = ["Entry", "read_intent_file", "INTENT_KEYS", "REQUIRED_KEYS", "LINK_KEYS", "MIN_EXAMPLES"]
 
@@ -65,35 +66,32 @@ class _FileReader:
         except UnicodeDecodeError as error:
             self.error(data[: error.start].count(b"\n") + 1, "file is not valid UTF-8")
             return []
-        loader = LineLoader(text)
         try:
-            document = loader.get_single_data()
-        except yaml.MarkedYAMLError as error:
+            document, repeated_keys = load_with_lines(text)
+        except MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             self.error(mark.line + 1 if mark else 1, yaml_error_message(error))
             return []
-        except yaml.YAMLError as error:  # ReaderError: a control character, no mark
-            position = getattr(error, "position", 0)
+        except YAMLError as error:  # ReaderError: a control character, no mark
+            position = getattr(error, "position", 0) or 0
             self.error(text[:position].count("\n") + 1, f"invalid YAML: {error}")
             return []
-        finally:
-            loader.dispose()
-        for line, key, first in loader.repeated_keys:
+        for line, key, first in repeated_keys:
             self.error(line, f'key "{key}" appears twice in the same mapping (first at line {first})')
         if document is None:
             self.error(1, "file is empty; expected `intents:` followed by a list of intents")
             return []
         if not isinstance(document, Map) or "intents" not in document:
-            self.error(getattr(document, "line", 1), "expected a mapping with an `intents:` list at the top")
+            self.error(line_of(document) if isinstance(document, (Map, Seq)) else 1, "expected a mapping with an `intents:` list at the top")
             return []
         self.unknown_keys(document, ("intents",), "at the top level")
         items = document["intents"]
         if not isinstance(items, Seq):
-            self.error(document.key_lines["intents"], f"`intents` must be a list, not {_kind(items)}")
+            self.error(key_line(document, "intents"), f"`intents` must be a list, not {_kind(items)}")
             return []
         if not items:
-            self.warn(document.key_lines["intents"], "this file defines no intents")
-        entries = [self.intent(item, line) for item, line in zip(items, items.item_lines)]
+            self.warn(key_line(document, "intents"), "this file defines no intents")
+        entries = [self.intent(item, line) for item, line in zip(items, item_lines(items))]
         return [entry for entry in entries if entry]
 
     def unknown_keys(self, mapping, allowed, where):
@@ -101,7 +99,7 @@ class _FileReader:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f'did you mean "{close[0]}"? ' if close else ""
-                self.error(mapping.key_lines[key],
+                self.error(key_line(mapping, key),
                            f'unknown key "{key}" {where} ({hint}allowed: {", ".join(allowed)})')
 
     def intent(self, item, line):
@@ -111,7 +109,7 @@ class _FileReader:
             return None
         self.unknown_keys(item, INTENT_KEYS, "in intent")
         intent_id = self.identifier(item)
-        at = item.key_lines.get
+        at = _key_lines(item).get
         title = self.by_language(item, "title", self.text)
         answers = self.by_language(item, "answer", self.texts)
         examples, example_lines = self.examples(item, at("examples"))
@@ -125,7 +123,8 @@ class _FileReader:
             handoff = False
         if not intent_id:
             return None
-        intent = Intent(intent_id, title, answers, examples, replies, links, handoff, self.file, item.line)
+        intent = Intent(intent_id, title, answers, examples, replies, links, handoff, self.file,
+                        line_of(item))
         return Entry(intent, example_lines)
 
     def identifier(self, item):
@@ -134,13 +133,13 @@ class _FileReader:
         name = f'intent "{intent_id}"' if isinstance(intent_id, str) and intent_id else "intent"
         for key in REQUIRED_KEYS:
             if key not in item:
-                self.error(item.line, f'{name} is missing "{key}"')
-        if "id" not in item or not self.text(intent_id, item.key_lines["id"], "id"):
+                self.error(line_of(item), f'{name} is missing "{key}"')
+        if "id" not in item or not self.text(intent_id, key_line(item, "id"), "id"):
             return None
         if not _ID.match(intent_id):
-            self.error(item.key_lines["id"],
+            self.error(key_line(item, "id"),
                        f'bad id "{intent_id}": use lowercase letters, digits and _, starting with a letter')
-        return intent_id
+        return str(intent_id)
 
     def answer_languages(self, answer, line, example_lines):
         """Require an answer in each language the examples are written in."""
@@ -156,7 +155,7 @@ class _FileReader:
         if not isinstance(values, Seq):
             self.error(line, f"examples must be a list, not {_kind(values)}")
             return (), []
-        kept = [(n, text) for value, n in zip(values, values.item_lines)
+        kept = [(n, text) for value, n in zip(values, item_lines(values))
                 if (text := self.text(value, n, "example"))]
         if len(kept) < MIN_EXAMPLES:
             self.error(line, f"only {len(kept)} example(s); "
@@ -168,18 +167,18 @@ class _FileReader:
             self.error(line, f"links must be a list, not {_kind(values)}")
             return ()
         links = []
-        for value, n in zip(values, values.item_lines):
+        for value, n in zip(values, item_lines(values)):
             if not isinstance(value, Map):
                 self.error(n, f"each link must be a mapping with title and url, not {_kind(value)}")
                 continue
             self.unknown_keys(value, LINK_KEYS, "in link")
             for key in LINK_KEYS:
                 if key not in value:
-                    self.error(value.line, f'link is missing "{key}"')
+                    self.error(line_of(value), f'link is missing "{key}"')
             title = self.by_language(value, "title", self.text, "link title")
-            url = self.text(value["url"], value.key_lines["url"], "url") if "url" in value else None
+            url = self.text(value["url"], key_line(value, "url"), "url") if "url" in value else None
             if url and not _URL.match(url):
-                self.error(value.key_lines["url"],
+                self.error(key_line(value, "url"),
                            f'bad url "{url}": use http:// or https://, or a path starting with /')
             if title and url:
                 links.append(Link(title, url))
@@ -189,7 +188,7 @@ class _FileReader:
         """Read ``mapping[key]`` shaped ``{zh: ..., en: ...}``, each value by `read_one`; {} if absent."""
         if key not in mapping:
             return {}
-        value, line, what = mapping[key], mapping.key_lines[key], what or key
+        value, line, what = mapping[key], key_line(mapping, key), what or key
         if isinstance(value, Map) and not value:
             self.error(line, f"{what} is empty")
             return {}
@@ -200,7 +199,7 @@ class _FileReader:
         self.unknown_keys(value, LANGUAGES, f"in {what}")
         result = {}
         for lang in LANGUAGES:
-            if lang in value and (text := read_one(value[lang], value.key_lines[lang], f"{what} ({lang})")):
+            if lang in value and (text := read_one(value[lang], key_line(value, lang), f"{what} ({lang})")):
                 result[lang] = text
         return result
 
@@ -209,7 +208,7 @@ class _FileReader:
         if isinstance(value, Seq):
             if not value:
                 self.error(line, f"{what} is an empty list")
-            texts = (self.text(item, n, what) for item, n in zip(value, value.item_lines))
+            texts = (self.text(item, n, what) for item, n in zip(value, item_lines(value)))
             return tuple(text for text in texts if text)
         text = self.text(value, line, what)
         return (text,) if text else ()
@@ -226,6 +225,11 @@ class _FileReader:
                 hint = " (YAML reads yes/no/on/off as true/false; put it in quotes)"
             self.error(line, f"{what} must be text, not {_kind(value)}{hint}")
         return None
+
+
+def _key_lines(mapping):
+    """Line of each key of ``mapping``."""
+    return {key: key_line(mapping, key) for key in mapping}
 
 
 def _kind(value):

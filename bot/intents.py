@@ -50,7 +50,7 @@ def load_intents(path) -> IntentSet:
     return report.intents
 
 
-def validate_intents(path, *, near_duplicates=True) -> ValidationReport:
+def validate_intents(path, *, near_duplicates=True, overrides=None) -> ValidationReport:
     """Check the intent files under `path` and collect every problem with its file and line.
 
     Never raises on bad content (bad YAML, wrong structure, missing
@@ -63,6 +63,10 @@ def validate_intents(path, *, near_duplicates=True) -> ValidationReport:
         file names in problems are this path joined with the file's name.
     near_duplicates : bool, default True
         Also search for nearly identical examples across intents (warnings only).
+    overrides : dict of str to bytes or None, optional
+        File contents to check instead of what is on disk, by name relative to
+        `path` (None: as if the file were deleted), so that an edit can be
+        validated with every other file before it is written.
 
     Returns
     -------
@@ -72,7 +76,10 @@ def validate_intents(path, *, near_duplicates=True) -> ValidationReport:
     if not root.is_dir():
         report = [Problem(str(path), 0, "no such directory")]
         return ValidationReport(tuple(report), IntentSet((), fingerprint_dir(root)))
-    files = [(name, (root / name).read_bytes()) for name in _intent_file_names(root)]
+    overrides = overrides or {}
+    names = sorted(set(_intent_file_names(root)) | set(overrides))
+    files = [(name, overrides[name] if name in overrides else (root / name).read_bytes())
+             for name in names if overrides.get(name, b"") is not None]
     problems, entries = [], []
     for name, data in files:
         file_entries, file_problems = read_intent_file(str(root / name), data)

@@ -9,7 +9,23 @@ import sys
 
 from bot.intents import validate_intents
 
-__all__ = ["main"]
+__all__ = ["main", "print_report"]
+
+
+def print_report(directory, out=None) -> bool:
+    """Print every problem of the intent files and a summary; True when there is no error.
+
+    `bot validate`, `bot train` and `kefu train` all report through here, so
+    a broken file reads the same whichever command found it.
+    """
+    report = validate_intents(directory)
+    for problem in report.problems:
+        print(problem, file=out)
+    examples = sum(len(intent.examples) for intent in report.intents)
+    counts = [(len(report.intents), "intent"), (examples, "example"),
+              (len(report.errors), "error"), (len(report.warnings), "warning")]
+    print(", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts), file=out)
+    return report.ok
 
 
 def main(argv=None) -> int:
@@ -35,14 +51,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     except SystemExit as exit:
         return exit.code
-    report = validate_intents(args.directory)
-    for problem in report.problems:
-        print(problem)
-    examples = sum(len(intent.examples) for intent in report.intents)
-    counts = [(len(report.intents), "intent"), (examples, "example"),
-              (len(report.errors), "error"), (len(report.warnings), "warning")]
-    print(", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts))
-    return 0 if report.ok else 1
+    return 0 if print_report(args.directory) else 1
 
 
 if __name__ == "__main__":

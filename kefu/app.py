@@ -45,27 +45,38 @@ def create_app(test_config=None, *, instance_path=None):
         manage_session=False,
     )
 
-    from kefu import models, security, sqlite_writer  # noqa: F401  (register tables, listeners)
+    from kefu import models, pages_i18n, security, sqlite_writer  # noqa: F401  (tables, listeners)
     from kefu.services import bot_bridge, ratelimit
 
     bot_bridge.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
+    pages_i18n.init_app(app)
 
     @login_manager.user_loader
     def load_user(login_session_id):
         # The cookie names a login session; a revoked one logs the browser out.
         return models.LoginSession.user_of(login_session_id)
 
+    from kefu.admin import bp as admin_bp
     from kefu.agent import bp as agent_bp
     from kefu.api import bp as api_bp
     from kefu.auth import bp as auth_bp
+    from kefu.reports import bp as reports_bp
+    from kefu.studio import bp as studio_bp
     from kefu.widget import bp as widget_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(studio_bp)
+
+    from kefu import error_pages
+
+    error_pages.init_app(app)
 
     from kefu import realtime
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import ROLES, User
+from kefu.services.errors import ServiceError
 
 
 def init_app(app):
@@ -30,17 +31,16 @@ def upgrade_database():
 
 def create_user(email, name, role, password=None):
     """Create a user; returns (user, password) with a generated password if none given."""
+    from kefu.services import users
+
     if role not in ROLES:
         raise click.BadParameter(f"role must be one of {', '.join(ROLES)}")
-    email = email.strip().lower()
-    if db.session.scalars(select(User).where(func.lower(User.email) == email)).first():
-        raise click.ClickException(f"a user with email {email} exists already")
     password = password or secrets.token_urlsafe(12)
-    user = User(email=email, name=name, role=role, active=True)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
-    return user, password
+    try:
+        changed = users.create(None, email, name, role, password)
+    except ServiceError as error:
+        raise click.ClickException(error.message)
+    return db.session.get(User, changed.user["id"]), password
 
 
 def find_user(email) -> User:
@@ -53,10 +53,7 @@ def find_user(email) -> User:
 
 
 def ended_sessions(ids) -> None:
-    """Tell running servers (through the signal) which sessions just ended."""
-    from kefu.signals import sessions_revoked
-
-    sessions_revoked.send(current_app._get_current_object(), login_ids=ids)
+    """Say which sessions ended (the users service has told running servers already)."""
     click.echo(f"Ended {len(ids)} login session(s); open desk sockets are cut within "
                f"{current_app.config['REVOCATION_CHECK_SECONDS']:g} s.")
 
@@ -97,10 +94,27 @@ def train_if_needed(force=False):
     """Train the bot when its saved model is missing or stale (or when forced)."""
     import bot
 
+    from bot.intents import IntentFileError
+    from bot.validate_cli import print_report
+
+    from kefu.services import model_versions
+
     cfg = current_app.config
+    if not force and model_versions.published_paths(current_app.instance_path):
+        return False  # the studio published a model with its own files: serve that
     if force or bot.is_stale(cfg["INTENTS_DIR"], cfg["MODEL_DIR"]):
         click.echo(f"Training the bot from {cfg['INTENTS_DIR']} ...")
-        trained = current_app.extensions["kefu_bot"].train(progress=progress_bar())
+        try:
+            trained = current_app.extensions["kefu_bot"].train(progress=progress_bar())
+        except IntentFileError:
+            # The `bot validate` list (file:line per problem) and exit 1, never a traceback.
+            print_report(cfg["INTENTS_DIR"])
+            click.echo("Not trained: fix the errors above first; the saved model is unchanged.",
+                       err=True)
+            raise click.exceptions.Exit(1)
+        if model_versions.published_paths(current_app.instance_path):
+            model_versions.unpublish()  # the files are the source of truth again
+            click.echo("The model published from the studio is no longer served.")
         scores = trained.metadata.get("scores", {})
         click.echo(f"Model saved in {cfg['MODEL_DIR']} "
                    f"({trained.metadata.get('n_intents')} intents; scores {scores})")
@@ -158,8 +172,10 @@ def serve_command(host, port, no_setup):
         setup()
     app = current_app._get_current_object()
     click.echo(f"kefu on http://{host}:{port} ({socketio.async_mode})")
+    from kefu.realtime import background
     from kefu.serve import serve
 
+    background.start(app)
     serve(app, host, port, socketio.async_mode)
 
 
@@ -169,23 +185,28 @@ def serve_command(host, port, no_setup):
 @click.option("--password", help="Generated and printed when omitted.")
 def set_password_command(email, password):
     """Give a user a new password; every session of theirs ends."""
+    from kefu.services import users
+
     user = find_user(email)
     new = password or secrets.token_urlsafe(12)
-    ids = user.change_password(new)
-    db.session.commit()
+    changed = users.set_password(None, user.id, new, how="cli")
     click.echo(f"New password set for {user.email}")
     if not password:
         click.echo(f"Password: {new}")
-    ended_sessions(ids)
+    ended_sessions(changed.login_ids)
 
 
 @click.command("deactivate-user")
 @with_appcontext
 @click.argument("email")
 def deactivate_user_command(email):
-    """Lock a user out: no more logins, and every session of theirs ends."""
-    user = find_user(email)
-    ids = user.deactivate()
-    db.session.commit()
-    click.echo(f"Deactivated {user.email}")
-    ended_sessions(ids)
+    """Lock a user out: no more logins, every session ends, their open chats go back."""
+    from kefu.services import users
+
+    try:
+        changed = users.deactivate(None, find_user(email).id)
+    except ServiceError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"Deactivated {changed.user['email']}; {len(changed.requeued)} open chat(s) "
+               "went back to the queue")
+    ended_sessions(changed.login_ids)

@@ -53,9 +53,35 @@ class Defaults:
     #: How often each process looks for its agent sockets whose login was revoked
     #: where no broadcast reached it (the CLI); revocations in a server cut at once.
     REVOCATION_CHECK_SECONDS = 2.0
+    #: The lifecycle jobs (kefu/services/lifecycle_jobs.py); the admin settings of the same
+    #: names in lower case override these three for the whole desk.  0 turns one off.
+    ABANDON_AFTER_SECONDS = 300  # a waiting visitor with no open socket this long leaves
+    IDLE_CLOSE_AFTER_SECONDS = 1800  # an agent chat with no message this long is closed
+    STICKY_AGENT_SECONDS = 900  # asking again this soon after a release: the same agent
+    LIFECYCLE_CHECK_SECONDS = 5.0  # how often each process tries the lease and the jobs
+    LIFECYCLE_LEASE_SECONDS = 30.0  # a holder that stops renewing is replaced after this
     INTENTS_DIR = str(PROJECT_ROOT / "intents")
     MODEL_DIR = None  # filled in with instance/model
     BOT_RELOAD_CHECK_SECONDS = 2.0
+    #: How often each process asks whether the desk settings changed (one primary-key
+    #: read); a change made in another process is seen within this many seconds.
+    SETTINGS_CHECK_SECONDS = 1.0
+    #: Outgoing mail (password reset links, answers to left messages).  No MAIL_SERVER:
+    #: no email at all, and the pages and the widget say so instead of promising one.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the first byte (usually port 465)
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "kefu <kefu@localhost>"
+    MAIL_TIMEOUT = 10
+    #: How long an emailed password reset link works, in seconds (it also works only once).
+    PASSWORD_RESET_MAX_AGE = 3600
+    #: The FAQ studio reads and writes intent files up to this size.
+    STUDIO_MAX_FILE_BYTES = 512 * 1024
+    STUDIO_MODELS_KEPT = 5  # trained versions kept besides the published one (rollbacks)
+    STUDIO_REPORTS_DIR = None  # filled in with instance/reports (where `bot eval` writes)
     VISITOR_TOKEN_MAX_AGE = 180 * 24 * 3600
     MAX_MESSAGE_LENGTH = 2000
     #: Engine.IO's max_http_buffer_size: a Socket.IO frame (or polling request) larger than
@@ -103,6 +129,8 @@ def load_config(app, test_config=None):
             app.config["SQLALCHEMY_DATABASE_URI"], int(app.config["DB_POOL_SIZE"]))
     if not app.config.get("MODEL_DIR"):
         app.config["MODEL_DIR"] = str(instance / "model")
+    if not app.config.get("STUDIO_REPORTS_DIR"):
+        app.config["STUDIO_REPORTS_DIR"] = str(instance / "reports")
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise RuntimeError(f"ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     needed = frame_bytes_needed(app.config)

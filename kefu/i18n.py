@@ -47,11 +47,17 @@ TEXTS = {
         "zh": "对话已结束。请为本次服务打分（1-5）。",
         "en": "This chat was closed. How did we do? Rate us from 1 to 5.",
     },
+    "idle_closed": {
+        "zh": "{minutes} 分钟内双方都没有新消息，对话已自动结束。如还需帮助，请随时再发消息。"
+              "请为本次服务打分（1-5）。",
+        "en": "This chat was closed after {minutes} min without messages. Write again any "
+              "time if you still need help. How did we do? Rate us from 1 to 5.",
+    },
 }
 
 
 NOTICE_KINDS = ("handoff", "bot_unavailable", "queue_place", "offline_no_agents",
-                "offline_after_hours", "agent_joined", "released", "closed")
+                "offline_after_hours", "agent_joined", "released", "closed", "idle_closed")
 
 
 def pick_language(value, default="en"):

@@ -46,6 +46,8 @@ class UTCDateTime(db.TypeDecorator):
 ROLES = ("admin", "agent", "editor")
 #: Roles that work the desk: they may connect to ``/agent`` and read every conversation.
 DESK_ROLES = ("agent", "admin")
+#: Roles that edit the FAQ in the studio (``/studio``).
+EDITOR_ROLES = ("editor", "admin")
 SENDERS = ("visitor", "bot", "agent", "system", "note")  # note: private, agents only
 #: Every conversation state; the moves between them are in kefu.services.lifecycle.
 STATES = ("bot", "waiting", "agent", "closed", "abandoned")
@@ -328,6 +330,37 @@ class AgentConnection(db.Model):
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class VisitorConnection(db.Model):
+    """One open /visitor socket, so every process knows whether a visitor is still there.
+
+    Mirrors :class:`AgentConnection`: the owning process refreshes ``heartbeat_at``; rows
+    of a dead process count as gone once older than ``PRESENCE_TTL_SECONDS``.  A waiting
+    visitor with no live row for ``abandon_after_seconds`` leaves the queue
+    (:mod:`kefu.services.lifecycle_jobs`).
+    """
+
+    __tablename__ = "visitor_connections"
+    __table_args__ = (Index("ix_visitor_connections_visitor", "visitor_id", "heartbeat_at"),)
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    process_id: Mapped[str] = mapped_column(String(64))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Lease(db.Model):
+    """A named lease one process holds until ``expires_at``: periodic jobs run once per
+    deployment, by whoever holds ``lifecycle`` (:mod:`kefu.services.lease`)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Setting(db.Model):
     """A desk-wide setting (business hours, auto-assign, limits) as a JSON value."""
 
@@ -356,6 +389,8 @@ class Ticket(db.Model):
     reply_text: Mapped[Optional[str]] = mapped_column(Text)
     replied_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: When the answer was handed to the mail server; null when no mail is configured.
+    reply_emailed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     replied_by: Mapped[Optional[User]] = relationship()
@@ -372,6 +407,44 @@ class CannedReply(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+#: The condition of the partial unique index that lets one training run per deployment.
+TRAINING_CONDITION = text("status = 'training'")
+MODEL_STATUSES = ("training", "ready", "failed", "published", "pruned")
+
+
+class ModelVersion(db.Model):
+    """A bot model trained from the studio: who started it, when, how it scored, where it is.
+
+    Its files (model and the intent files it learned from) sit in
+    ``instance/models/<id>/``; the published one is what every process serves. At most
+    one row is ``training`` at a time (a partial unique index), so a second Retrain,
+    from any process, is refused.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        Index("uq_model_versions_one_training", "status", unique=True,
+              sqlite_where=TRAINING_CONDITION, postgresql_where=TRAINING_CONDITION),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="training")
+    trained_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    intents_fingerprint: Mapped[Optional[str]] = mapped_column(String(64))
+    #: Scores, per-intent F1 and the comparison with the model published when it finished.
+    summary: Mapped[Optional[dict]] = mapped_column(JSON)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+
+    trained_by: Mapped[Optional[User]] = relationship(foreign_keys=[trained_by_id])
+    published_by: Mapped[Optional[User]] = relationship(foreign_keys=[published_by_id])
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: WAL so readers never block the writer, and enforce foreign keys."""
@@ -384,3 +457,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class AuditEntry(db.Model):
+    """One admin or editor action: who changed what, when, and the values before and after.
+
+    Written in the same transaction as the change it describes, so the log never claims
+    a change that was rolled back nor misses one that was committed.  Secrets (passwords,
+    tokens) are never stored: their entries say only that they changed.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_created", "created_at"),
+                      Index("ix_audit_log_action_created", "action", "created_at"),
+                      Index("ix_audit_log_actor_created", "actor_user_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    #: Who acted, as they were named then (an email, or "cli" for the command line).
+    actor_label: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(48))
+    target_kind: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[Optional[str]] = mapped_column(String(64))
+    old_value: Mapped[Optional[dict]] = mapped_column(JSON)
+    new_value: Mapped[Optional[dict]] = mapped_column(JSON)

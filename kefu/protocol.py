@@ -24,6 +24,9 @@ ERROR_CODES = frozenset({
     # REST only
     "csrf_failed", "request_entity_too_large", "bad_request", "method_not_allowed",
     "duplicate_shortcut", "invalid_shortcut", "unknown_setting", "invalid_business_hours",
+    "invalid_setting", "mail_failed",
+    # admin pages (forms) only
+    "duplicate_email", "invalid_role", "weak_password", "last_admin", "own_account",
 })
 
 

@@ -35,6 +35,11 @@ def same_origin_or_allowed(origin) -> bool:
     return urlsplit(origin).netloc.lower() == request.host.lower()
 
 
+def own_origin(origin) -> bool:
+    """True for no Origin (not a browser) and for this server's own pages."""
+    return not origin or urlsplit(origin).netloc.lower() == request.host.lower()
+
+
 def add_security_headers(response):
     """No MIME sniffing and same-origin referrers everywhere; CSP and no framing on pages."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -39,6 +39,13 @@ def make_config(instance: Path, model_dir: Path, **extra) -> dict:
     return config
 
 
+def copy_intents(target: Path) -> Path:
+    """A copy of the demo ``intents/`` at ``target`` (kept if it exists already)."""
+    if not target.exists():
+        shutil.copytree(INTENTS_DIR, target)
+    return target
+
+
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory, trained_model_dir):
     """A database file migrated to the newest revision once; each test gets a copy."""
@@ -63,6 +70,9 @@ def app_factory(tmp_path, trained_model_dir, migrated_db):
         instance.mkdir(exist_ok=True)
         if not (instance / "kefu.sqlite").exists():
             shutil.copy(migrated_db, instance / "kefu.sqlite")
+        # The studio writes intent files: every app gets its own copy of intents/ (same
+        # names and bytes, so the session's model still matches it).
+        extra.setdefault("INTENTS_DIR", str(copy_intents(tmp_path / "intents")))
         return create_app(make_config(instance, trained_model_dir, **extra),
                           instance_path=instance)
 
@@ -130,5 +140,15 @@ def postgres():
     from tests.pg import PostgresServer
 
     server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback for one test; ``.messages`` holds the mail."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
     yield server
     server.stop()

@@ -5,7 +5,7 @@ from flask_login import current_user
 from kefu.api import bp
 from kefu.auth.access import roles_required
 from kefu.extensions import limiter
-from kefu.services import canned, search, settings, tickets
+from kefu.services import canned, mail, search, settings, tickets
 from kefu.services.errors import ServiceError
 
 
@@ -79,8 +79,12 @@ def delete_canned(reply_id):
 @bp.get("/tickets")
 @roles_required("agent")
 def list_tickets():
-    """Left messages, newest first (``?status=open`` or ``answered``)."""
-    return {"ok": True, "tickets": tickets.list_tickets(request.args.get("status"))}
+    """Left messages, newest first (``?status=open`` or ``answered``).
+
+    ``email_replies`` says whether an answer will be emailed (mail is configured).
+    """
+    return {"ok": True, "tickets": tickets.list_tickets(request.args.get("status")),
+            "email_replies": mail.configured()}
 
 
 @bp.post("/tickets/<int:ticket_id>/reply")
@@ -105,4 +109,5 @@ def put_setting(key):
     data = _json()
     if "value" not in data:
         raise ServiceError("missing_field", "The field 'value' is required.")
-    return {"ok": True, "settings": settings.put(key, data["value"])}
+    return {"ok": True, "settings": settings.put(key, data["value"],
+                                                 current_user._get_current_object())}

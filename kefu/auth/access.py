@@ -10,6 +10,14 @@ import functools
 from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
+def home_of(user) -> str:
+    """Where a user lands after login: agents and admins the workspace, editors the studio."""
+    if user.has_role("agent"):
+        return url_for("agent.workspace")
+    if user.has_role("editor"):
+        return url_for("studio.intents")
+    return url_for("widget.demo_shop")
+
 
 def json_error(status: int, code: str, message: str):
     """The REST error shape: ``{"ok": false, "error": {code, message}}``."""

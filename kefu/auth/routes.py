@@ -13,19 +13,18 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kefu.auth import bp
-from kefu.auth.forms import LoginForm, PasswordForm
+from kefu.auth.access import home_of
+from kefu.auth.forms import ForgotForm, LoginForm, PasswordForm, ResetForm
 from kefu.extensions import db, limiter
 from kefu.models import LoginSession, User, utcnow
+from kefu.pages_i18n import error_text, t
 from kefu.security import client_address
-from kefu.services import ratelimit
+from kefu.services import mail, ratelimit, users
+from kefu.services.errors import ServiceError
 from kefu.signals import sessions_revoked
 
-#: Said for every failed login, so nobody learns which of email or password was wrong.
-WRONG = "Wrong email or password. · 邮箱或密码不正确。"
 #: Checked for an unknown email, so that it costs as long as a wrong password does.
 UNKNOWN_EMAIL_HASH = generate_password_hash("kefu: no account has this password")
-ACCOUNT_LIMITED = ("Too many failed logins for this account; try again in a few minutes. · "
-                   "该账号登录失败次数过多，请几分钟后再试。")
 
 
 def _safe_next(target):
@@ -37,7 +36,7 @@ def _safe_next(target):
 
 
 def _home(user):
-    return url_for("agent.workspace") if user.has_role("agent") else url_for("widget.demo_shop")
+    return home_of(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,16 +53,16 @@ def login():
         # and a login that succeeds forgives the attempts before it (someone who signs in
         # often is not a guesser).
         if not ratelimit.allow("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email):
-            flash(ACCOUNT_LIMITED, "error")
+            flash(t("account_limited"), "error")
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
         if user is None:
             check_password_hash(UNKNOWN_EMAIL_HASH, form.password.data)  # same time as a user
-            flash(WRONG, "error")
+            flash(t("wrong_login"), "error")  # never which of email or password was wrong
         elif not user.check_password(form.password.data):
-            flash(WRONG, "error")
+            flash(t("wrong_login"), "error")
         elif not user.active:  # said only to someone who knows the password
-            flash("This account is deactivated. · 该账号已停用。", "error")
+            flash(t("deactivated"), "error")
         else:
             ratelimit.forgive("LOGIN_ACCOUNT_RATE_LIMIT", "login-account", email)
             user.start_session(request.headers.get("User-Agent"), client_address())
@@ -71,6 +70,59 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or _home(user))
     return render_template("auth/login.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.errorhandler(429)
+def too_many_logins(error):
+    """The per-address limit (Flask-Limiter) on the login form, said on the login page."""
+    flash(t("address_limited"), "error")
+    form = LoginForm(formdata=None)
+    return render_template("auth/login.html", form=form), 429
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    """Ask for a reset link by email; the answer never says whether the account exists."""
+    form = ForgotForm(formdata=request.form if request.method == "POST" else None)
+    sent = False
+    if mail.configured() and form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        # Counted like logins, so the form cannot be used to flood someone's inbox.
+        if ratelimit.allow("LOGIN_ACCOUNT_RATE_LIMIT", "reset-account", email):
+            try:
+                users.forgotten(email, lambda token: url_for(
+                    "auth.reset_password", token=token, _external=True))
+            except ServiceError:  # the mail server failed: the answer stays the same
+                current_app.logger.warning("password reset mail to %s failed", email)
+        sent = True
+    return render_template("auth/forgot.html", form=form, sent=sent,
+                           mail_on=mail.configured())
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Set a new password from an emailed link (it expires, and works once)."""
+    form = ResetForm(formdata=request.form if request.method == "POST" else None)
+    try:
+        users.user_of_reset_token(token)
+    except ServiceError as error:
+        return render_template("auth/reset.html", form=None,
+                               problem=t("token_expired" if error.code == "token_expired"
+                                         else "token_invalid")), 400
+    if form.validate_on_submit():
+        if form.new.data != form.repeat.data:
+            form.repeat.errors.append(t("passwords_differ"))
+        else:
+            try:
+                users.reset_with_token(token, form.new.data)
+            except ServiceError as error:
+                form.new.errors.append(error_text(error))
+            else:
+                flash(t("reset_done"), "info")
+                return redirect(url_for("auth.login"))
+    return (render_template("auth/reset.html", form=form, problem=None),
+            400 if request.method == "POST" else 200)
 
 
 @bp.post("/logout")

@@ -19,9 +19,10 @@ from kefu.realtime.common import (
     ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
 )
 from kefu.security import same_origin_or_allowed
-from kefu.services import agent_actions, desk, presence, ratelimit
+from kefu.services import agent_actions, assignment, desk, presence, ratelimit
+from kefu.services.outcomes import Outcome
 from kefu.services.errors import ServiceError
-from kefu.signals import sessions_revoked
+from kefu.signals import chats_requeued, sessions_revoked
 
 NAMESPACE = "/agent"
 log = logging.getLogger(__name__)
@@ -67,8 +68,15 @@ def _on_sessions_revoked(app, login_ids=(), **_):
     drop_logins(login_ids)
 
 
+def _on_chats_requeued(app, conversation_ids=(), **_):
+    # An agent left the desk (deactivated, or no longer an agent): their chats are waiting;
+    # auto-assign may hand them on, and agents and waiting visitors see the new queue.
+    broadcast.deliver(run_blocking(assignment.settle, Outcome()))
+
+
 user_logged_out.connect(_on_logged_out)
 sessions_revoked.connect(_on_sessions_revoked)
+chats_requeued.connect(_on_chats_requeued)
 
 
 def _heartbeat_loop(app):

@@ -8,12 +8,13 @@ from flask_socketio import emit, join_room
 
 from kefu import i18n, protocol
 from kefu.concurrency import run_blocking
-from kefu.realtime import broadcast
+from kefu.realtime import background, broadcast
 from kefu.realtime.common import (
-    ProtocolNamespace, acked, connection, refused, refusing, save_connection, visitor_room,
+    ProtocolNamespace, acked, connection, logged, refused, refusing, save_connection,
+    visitor_room,
 )
-from kefu.security import client_address
-from kefu.services import ratelimit, visitor_actions
+from kefu.security import client_address, own_origin
+from kefu.services import ratelimit, settings, visitor_actions
 from kefu.services.errors import ServiceError
 
 NAMESPACE = "/visitor"
@@ -34,6 +35,9 @@ class VisitorNamespace(ProtocolNamespace):
             raise refused("invalid_auth", "auth must be an object.")
         auth = auth or {}
         protocol.storable_values(auth, "auth")  # token, locale, page: all must be text
+        origin = request.headers.get("Origin")  # the sites in the widget_origins setting
+        if not own_origin(origin) and not run_blocking(settings.widget_origin_allowed, origin):
+            raise refused("bad_origin", "This site may not open the chat widget.")
         if not ratelimit.allow("VISITOR_CONNECT_RATE_LIMIT", "connect", client_address()):
             raise refused("rate_limited", "Too many connections; try again soon.")
         token = auth.get("token")
@@ -42,7 +46,8 @@ class VisitorNamespace(ProtocolNamespace):
         locale = i18n.pick_language(
             auth.get("locale"), i18n.language_from_accept(request.headers.get("Accept-Language")))
         outcome = run_blocking(visitor_actions.connect, token or None, locale,
-                               request.headers.get("User-Agent"), protocol.page(auth))
+                               request.headers.get("User-Agent"), protocol.page(auth),
+                               sid=request.sid)
         session = outcome.ack["session"]
         save_connection(NAMESPACE, {"visitor": session["visitor_id"], "locale": locale,
                                     "address": client_address()})
@@ -50,6 +55,12 @@ class VisitorNamespace(ProtocolNamespace):
         emit("session", {"protocol": protocol.PROTOCOL_VERSION, **session,
                          "limits": protocol.limits()})
         broadcast.deliver(outcome, sid=request.sid, namespace=NAMESPACE)
+
+    @logged
+    def on_disconnect(self, reason=None):
+        # The server frees the connection's slot only once this returns: forget the
+        # socket's presence row afterwards, not in between.
+        background.after_disconnect(visitor_actions.disconnect, request.sid)
 
     @acked
     def on_message(self, payload=None):

@@ -157,7 +157,7 @@ def _leave_agent_hands(conversation: Conversation, user: User, to_state: str, no
     """``release`` and ``close``: the chat leaves its agent; queue and presence change."""
     previous_agent = conversation.assigned_agent_id
     lifecycle.transition(conversation, to_state, lifecycle.Actor.agent(user.id), reason,
-                         **columns)
+                         data={"agent_id": previous_agent}, **columns)
     message = system_notice(conversation, notice)
     db.session.commit()
     outcome = presenters.change(conversation, messages=[message], also=[previous_agent])

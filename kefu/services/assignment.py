@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kefu.extensions import db
 from kefu.models import Conversation, utcnow
-from kefu.services import lifecycle, presence, presenters, settings
+from kefu.services import lifecycle, presence, presenters, returning_agent, settings
 from kefu.services.errors import ServiceError
 from kefu.services.notices import system_notice
 from kefu.services.outcomes import Outcome, QueueMoved
@@ -21,9 +21,11 @@ from kefu.services.queue import Queue, oldest_waiting_id
 MAX_ROUND = 200
 
 
-def claim(conversation_id: int, user_id: int, *, auto: bool = False) -> Outcome:
+def claim(conversation_id: int, user_id: int, *, auto: bool = False,
+          reason: str | None = None) -> Outcome:
     """Give a waiting conversation to ``user_id`` (by hand, or ``auto``-assigned).
 
+    ``reason`` names why (default ``claim`` by hand, ``auto_assign`` when ``auto``).
     The visitor is told who joined.  Commits; returns the claim's outcome.
     """
     me = presence.desk_user(user_id)
@@ -31,7 +33,7 @@ def claim(conversation_id: int, user_id: int, *, auto: bool = False) -> Outcome:
     actor = lifecycle.Actor("system" if auto else "agent", me["id"])
     try:
         event = lifecycle.transition(conversation_id, "agent", actor,
-                                     "auto_assign" if auto else "claim",
+                                     reason or ("auto_assign" if auto else "claim"),
                                      from_state="waiting", assigned_agent_id=me["id"])
     except ServiceError:
         db.session.rollback()
@@ -79,6 +81,32 @@ def auto_assign() -> list:
     return results
 
 
+def assign_returning() -> list:
+    """Recently released chats that need a person again go back to the agent who released
+    them, when that agent is online and under ``max_chats_per_agent``
+    (:mod:`kefu.services.returning_agent`).  Returns the outcomes of the claims made.
+    """
+    candidates = returning_agent.returning_candidates()
+    if not candidates:
+        return []
+    online = set(presence.online_agent_ids())
+    counts = presence.open_chat_counts()
+    limit = settings.get("max_chats_per_agent")
+    results = []
+    for conversation_id, agent_id in candidates:
+        if agent_id not in online or counts.get(agent_id, 0) >= limit:
+            continue
+        try:
+            results.append(claim(conversation_id, agent_id, auto=True,
+                                 reason=returning_agent.REASON))
+        except ServiceError as error:
+            if error.code not in ("already_claimed", "invalid_state"):
+                raise
+            continue
+        counts[agent_id] = counts.get(agent_id, 0) + 1
+    return results
+
+
 def queue_moved() -> QueueMoved:
     """The queue as agents and waiting visitors must now see it (one :class:`Queue` read)."""
     queue = Queue()
@@ -87,12 +115,13 @@ def queue_moved() -> QueueMoved:
 
 
 def settle(outcome: Outcome, *, agents: bool = True) -> Outcome:
-    """After the queue or an agent's load changed: auto-assign, then the new queue.
+    """After the queue or an agent's load changed: the returning agent, auto-assign, then
+    the new queue.
 
     Adds to ``outcome`` the claims made, the queue and (with ``agents``) the presence
     list; returns it.
     """
-    outcome.assignments = auto_assign()
+    outcome.assignments = assign_returning() + auto_assign()
     outcome.queue = queue_moved()
     if agents:
         outcome.agents = presence.agent_list()

@@ -16,9 +16,11 @@ from kefu.concurrency import os_lock
 class BotService:
     """Holds the current :class:`bot.FaqBot` and replaces it when the saved model changes."""
 
-    def __init__(self, intents_dir: str, model_dir: str, check_seconds: float = 2.0):
+    def __init__(self, intents_dir: str, model_dir: str, check_seconds: float = 2.0,
+                 instance_path: str | None = None):
         self.intents_dir = intents_dir
         self.model_dir = model_dir
+        self.instance_path = instance_path  # where the studio publishes model versions
         self.check_seconds = check_seconds
         self._bot = None
         self._stamp = None
@@ -26,10 +28,26 @@ class BotService:
         self._lock = os_lock()  # taken from the thread pool's OS threads
 
     def _disk_stamp(self):
+        from kefu.services.model_versions import pointer_stamp
+
+        published = pointer_stamp(self.instance_path) if self.instance_path else None
         try:
-            return os.stat(self.model_dir).st_mtime_ns
+            return published, os.stat(self.model_dir).st_mtime_ns
         except FileNotFoundError:
-            return None
+            return published, None
+
+    def _load(self):
+        """The published studio version (with its own intent files), else ``MODEL_DIR``."""
+        import bot
+        from kefu.services.model_versions import published_paths
+
+        paths = published_paths(self.instance_path) if self.instance_path else None
+        if paths is not None:
+            try:
+                return bot.load(*paths)
+            except bot.StaleModelError:  # made by another scikit-learn: serve the files
+                pass
+        return bot.load_or_train(self.intents_dir, self.model_dir)
 
     def get(self):
         """The current bot, loading (or training, if missing or stale) on first use."""
@@ -40,9 +58,7 @@ class BotService:
             self._checked_at = time.monotonic()
             stamp = self._disk_stamp()
             if self._bot is None or stamp != self._stamp:
-                import bot
-
-                fresh = bot.load_or_train(self.intents_dir, self.model_dir)
+                fresh = self._load()
                 self._stamp = self._disk_stamp()
                 self._bot = fresh  # one reference swap: readers see old or new, never half
             return self._bot
@@ -63,7 +79,7 @@ def init_app(app):
     """Attach a BotService built from the app's INTENTS_DIR and MODEL_DIR."""
     app.extensions["kefu_bot"] = BotService(
         app.config["INTENTS_DIR"], app.config["MODEL_DIR"],
-        app.config["BOT_RELOAD_CHECK_SECONDS"],
+        app.config["BOT_RELOAD_CHECK_SECONDS"], app.instance_path,
     )
 
 

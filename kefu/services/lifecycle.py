@@ -13,6 +13,7 @@ Events that change no state (a transfer, a rating) are recorded with :func:`reco
                         └──────released──────┼───────────────────┘
                  bot, waiting, agent ──closed──▶ closed
                                     waiting ──abandoned──▶ abandoned
+                    agent ──requeued──▶ waiting   (its agent left the desk)
 """
 from dataclasses import dataclass
 
@@ -37,6 +38,8 @@ TRANSITIONS = {
     ("waiting", "closed"): "closed",
     ("agent", "closed"): "closed",
     ("waiting", "abandoned"): "abandoned",
+    # The agent holding it left the desk (deactivated, or no longer an agent).
+    ("agent", "waiting"): "requeued",
 }
 
 #: Attempts at finding or opening the visitor's conversation when others race to open it.
@@ -87,7 +90,7 @@ def record(conversation_id: int, kind: str, actor: Actor, reason: str | None = N
 
 
 def transition(conversation, to_state: str, actor: Actor, reason: str | None = None, *,
-               from_state: str | None = None, data: dict | None = None,
+               from_state: str | None = None, data: dict | None = None, where=(),
                **columns) -> ConversationEvent:
     """Move ``conversation`` to ``to_state`` and record it; the only writer of ``state``.
 
@@ -95,7 +98,9 @@ def transition(conversation, to_state: str, actor: Actor, reason: str | None = N
     before it reads anything, so no stale snapshot can precede its UPDATE).  ``columns``
     are set in the same UPDATE (``assigned_agent_id``, ``escalated_at`` ...).  The UPDATE
     only matches while the row is still in ``from_state``: a rival that moved it first
-    makes this raise ``invalid_state`` (the caller rolls back).  Not committed.
+    makes this raise ``invalid_state`` (the caller rolls back).  ``where`` adds conditions
+    the row must still meet in the same UPDATE (the lifecycle jobs: "and the visitor has
+    not come back").  Not committed.
     """
     if isinstance(conversation, Conversation):
         conversation_id = conversation.id
@@ -107,7 +112,7 @@ def transition(conversation, to_state: str, actor: Actor, reason: str | None = N
     kind = check(from_state, to_state)
     won = db.session.execute(
         update(Conversation)
-        .where(Conversation.id == conversation_id, Conversation.state == from_state)
+        .where(Conversation.id == conversation_id, Conversation.state == from_state, *where)
         .values(state=to_state, **columns)
         .execution_options(synchronize_session=False)).rowcount == 1
     if not won:

@@ -1,11 +1,11 @@
 """Messages left when nobody could chat (tickets), and the agents' answers to them."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kefu.extensions import db
-from kefu.models import Ticket, Visitor, utcnow
-from kefu.services import lifecycle, presence
+from kefu.models import Conversation, Ticket, Visitor, utcnow
+from kefu.services import lifecycle, mail, presence
 from kefu.services.errors import ServiceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -22,6 +22,7 @@ def serialize(ticket: Ticket) -> dict:
         "replied_by": {"id": ticket.replied_by.id, "name": ticket.replied_by.name}
         if ticket.replied_by_id else None,
         "replied_at": ticket.replied_at.isoformat() if ticket.replied_at else None,
+        "emailed_at": ticket.reply_emailed_at.isoformat() if ticket.reply_emailed_at else None,
     }
 
 
@@ -50,16 +51,50 @@ def list_tickets(status: str | None = None, limit: int = 100) -> list:
 
 
 def reply(ticket_id: int, user_id: int, text: str) -> dict:
-    """Answer a ticket and mark it answered (sending the email is the mailer's job)."""
+    """Answer a ticket, email the answer to the visitor, and mark the ticket answered.
+
+    With mail configured the ticket is answered only once the mail server took the
+    message (``mail_failed`` otherwise, and the ticket stays open to try again);
+    without mail the answer is stored and ``emailed_at`` stays null, which the
+    workspace says plainly.
+    """
     me = presence.desk_user(user_id)
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise ServiceError("not_found", f"There is no ticket {ticket_id}.")
-    if ticket.status == "answered":
+    answer = {"reply_text": text, "replied_by_id": me["id"], "replied_at": utcnow()}
+    if not _claim(ticket_id, "open", {"status": "answered", **answer}):
         raise ServiceError("invalid_state", "This ticket has been answered already.")
-    ticket.reply_text = text
-    ticket.replied_by_id = me["id"]
-    ticket.replied_at = utcnow()
-    ticket.status = "answered"
-    db.session.commit()
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+    if mail.configured():
+        try:
+            mail.send_ticket_reply(ticket, me["name"], _language_of(ticket))
+        except ServiceError:  # not sent: open again, for another try
+            _claim(ticket_id, "answered", {"status": "open", "reply_text": None,
+                                           "replied_by_id": None, "replied_at": None})
+            raise
+        ticket.reply_emailed_at = utcnow()
+        db.session.commit()
     return serialize(ticket)
+
+
+def _claim(ticket_id: int, status: str, values: dict) -> bool:
+    """One conditional UPDATE from ``status``: of two agents answering at once, one wins
+    (so the visitor gets one email, not two)."""
+    db.session.rollback()
+    won = db.session.execute(update(Ticket).where(Ticket.id == ticket_id,
+                                                  Ticket.status == status)
+                             .values(**values)
+                             .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return won
+
+
+def _language_of(ticket: Ticket) -> str:
+    """The language to answer in: the chat's (its latest messages), else the widget's."""
+    conversation = db.session.get(Conversation, ticket.conversation_id) \
+        if ticket.conversation_id else None
+    if conversation is not None and conversation.language:
+        return conversation.language
+    visitor = db.session.get(Visitor, ticket.visitor_id) if ticket.visitor_id else None
+    return visitor.locale if visitor is not None else "en"

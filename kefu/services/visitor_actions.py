@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from kefu.extensions import db
 from kefu.models import Conversation, Message
 from kefu.services import (
-    assignment, bot_turns, escalation, language, lifecycle, presenters, tickets, visitors,
+    assignment, bot_turns, escalation, language, lifecycle, presenters, tickets,
+    visitor_presence, visitors,
 )
 from kefu.services.errors import ServiceError
 from kefu.services.outcomes import Outcome
@@ -19,15 +20,27 @@ from kefu.services.visitor_history import visible_to_visitor
 from kefu.services.wire import serialize_message
 
 
-def connect(token, locale: str, user_agent: str | None, page=None) -> Outcome:
-    """Open the visitor's session: ``session`` in the ack, its conversation to the caller."""
+def connect(token, locale: str, user_agent: str | None, page=None, *,
+            sid: str | None = None) -> Outcome:
+    """Open the visitor's session: ``session`` in the ack, its conversation to the caller.
+
+    ``sid`` is the socket's: it is recorded as the visitor's presence (any process can
+    then tell that the visitor is still there) until :func:`disconnect`.
+    """
     session, conversation = visitors.open_session(token, locale, user_agent)
+    if sid is not None:
+        visitor_presence.connect(sid, session["visitor_id"])
     if page:
         visitors.record_page(visitors.by_public_id(session["visitor_id"]), *page)
     outcome = Outcome(visitor=session["visitor_id"], ack={"session": session})
     if conversation is not None:
         outcome.to_caller.append(("conversation", presenters.visitor_view(conversation)))
     return outcome
+
+
+def disconnect(sid: str) -> None:
+    """The visitor's socket ``sid`` closed: it no longer counts as the visitor's presence."""
+    visitor_presence.disconnect(sid)
 
 
 def message_by_client_id(visitor_id: int, client_msg_id: str):

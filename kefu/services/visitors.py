@@ -9,10 +9,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, select
 
-from kefu import i18n
 from kefu.extensions import db
 from kefu.models import OPEN_STATES, Conversation, Visitor, utcnow
-from kefu.services import lifecycle
+from kefu.services import lifecycle, mail, settings
 from kefu.services.errors import ServiceError
 from kefu.services.tokens import issue_visitor_token, read_visitor_token
 from kefu.services.visitor_history import visitor_history
@@ -84,7 +83,9 @@ def open_session(token, locale: str, user_agent: str | None):
         "state": conversation.state if conversation else "bot",
         "messages": visitor_history(conversation.id, current_app.config["HISTORY_LIMIT"])
         if conversation else [],
-        "greeting": i18n.text("greeting", locale),
+        # greeting, suggested_questions, csat_question: the admin's settings for the widget
+        **settings.widget_texts(locale),
+        "email_replies": mail.configured(),
         "locale": locale,
         "agent_read_up_to": conversation.agent_read_up_to if conversation else None,
     }

@@ -17,6 +17,8 @@ mkdirSync(OUT, { recursive: true });
 const common = { bundle: true, minify: true, sourcemap: true, format: "iife", target: ["es2019"], logLevel: "info" };
 
 await build({ ...common, entryPoints: ["static/src/agent/index.js"], outfile: `${OUT}/kefu-agent.js` });
+await build({ ...common, entryPoints: ["static/src/reports/index.js"], outfile: `${OUT}/kefu-reports.js` });
+await build({ ...common, entryPoints: ["static/src/studio/index.js"], outfile: `${OUT}/kefu-studio.js` });
 
 // Old hashed widget bundles go; a page still running one keeps it from its cache.
 for (const name of readdirSync(OUT)) {

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from kefu import create_app
-from tests.conftest import make_config
+from tests.conftest import copy_intents, make_config
 
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                     HealthCheck.data_too_large,
@@ -34,7 +34,7 @@ def fuzz_app(request, tmp_path_factory, trained_model_dir, migrated_db):
     from kefu.extensions import db
 
     instance = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    extra = dict(UNLIMITED)
+    extra = dict(UNLIMITED, INTENTS_DIR=str(copy_intents(instance / "intents")))
     if request.param == "sqlite":
         shutil.copy(migrated_db, instance / "kefu.sqlite")
     else:

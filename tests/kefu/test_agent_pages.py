@@ -47,10 +47,10 @@ def test_agent_lands_on_the_workspace_after_login(app, client):
     assert urlsplit(response.headers["Location"]).path == "/agent/"
 
 
-def test_editor_does_not_land_on_the_workspace_after_login(app, client):
+def test_editor_lands_on_the_studio_not_the_workspace_after_login(app, client):
     _, email, password = make_user(app, role="editor")
     response = login(client, email, password)
-    assert urlsplit(response.headers["Location"]).path == "/"
+    assert urlsplit(response.headers["Location"]).path == "/studio/"
 
 
 def test_workspace_language_follows_the_browser(app, client):

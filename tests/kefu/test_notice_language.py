@@ -28,8 +28,7 @@ def test_typing_zhuanrengong_on_an_english_widget_gets_every_notice_in_chinese(
     assert agent.call("transfer", {"conversation_id": conversation_id,
                                    "to_agent_id": other.id})["ok"] is True
     assert other.call("release", {"conversation_id": conversation_id})["ok"] is True
-    assert send(vis, "转人工")["ok"] is True
-    assert other.call("claim", {"conversation_id": conversation_id})["ok"] is True
+    assert send(vis, "转人工")["ok"] is True  # back to Li, who released it just now
     assert other.call("close", {"conversation_id": conversation_id})["ok"] is True
     later = notices(vis)
     assert [kind for kind, _ in later] == ["agent_joined", "agent_joined", "released",
@@ -61,3 +60,20 @@ def test_before_any_message_notices_use_the_widget_locale(visitor, desk):
     kinds = notices(vis)
     assert [kind for kind, _ in kinds] == ["handoff", "queue_place"]
     assert kinds[1][1].startswith("您在排队中的位置")
+
+
+def test_every_notice_kind_is_documented_and_worded_in_the_workspace_in_both_languages():
+    import re
+
+    from kefu import i18n
+    from kefu.config import PROJECT_ROOT
+
+    doc = (PROJECT_ROOT / "docs" / "protocol.md").read_text()
+    table = doc.split("| `kind` | `params` | when |", 1)[1].split("\n\n", 1)[0]
+    documented = {k for row in table.splitlines()[2:]
+                  for k in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert documented == set(i18n.NOTICE_KINDS)
+    workspace = (PROJECT_ROOT / "static" / "src" / "agent" / "i18n.js").read_text()
+    for kind in i18n.NOTICE_KINDS:
+        assert workspace.count(f"notice_{kind}:") == 2, kind  # zh and en
+        assert set(i18n.TEXTS[kind]) == set(i18n.LANGUAGES), kind

@@ -26,6 +26,19 @@ from tests.kefu.test_client_msg_id_scopes import (  # noqa: F401
     test_a_visitor_reusing_an_agents_note_id_is_stored_and_sees_no_note,
     test_an_agent_reusing_a_visitors_id_is_stored_not_taken_for_a_duplicate,
 )
+from tests.kefu.test_lease import (  # noqa: F401
+    test_many_processes_asking_at_the_same_instant_get_one_holder,
+    test_one_holder_at_a_time_until_the_lease_expires,
+)
+from tests.kefu.test_lifecycle import (  # noqa: F401
+    test_a_visitor_on_a_server_that_died_counts_as_gone_from_its_last_beat,
+    test_a_waiting_visitor_gone_longer_than_the_setting_leaves_the_queue_and_it_moves_up,
+    test_an_idle_agent_chat_closes_with_a_notice_to_both_sides_in_the_visitor_language,
+    test_the_idle_time_counts_from_the_latest_message_of_either_side,
+)
+from tests.kefu.test_returning_agent import (  # noqa: F401
+    test_asking_again_soon_after_a_release_goes_back_to_the_same_agent,
+)
 from tests.kefu.test_lost_reply import (  # noqa: F401
     test_a_resend_of_a_message_that_lost_its_reply_is_answered_once,
     test_resends_racing_in_threads_store_one_reply,

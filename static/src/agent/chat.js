@@ -6,7 +6,7 @@ import { visitorName, duration, waitedSeconds } from "./format.js";
 import { handoffBanner, keyOf, messageRow } from "./transcript.js";
 import { renderDetails } from "./details.js";
 
-const STATE_KEYS = { waiting: "waiting", agent: "agentState", bot: "botState", closed: "closed" };
+const STATE_KEYS = { waiting: "waiting", agent: "agentState", bot: "botState", closed: "closed", abandoned: "abandoned" };
 
 export function guessesOf(detail) {
   return (detail.handoff && detail.handoff.guesses) || [];

@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { dateTime, visitorName } from "./format.js";
 
-function ticketNode(ticket, onReplied, onError) {
+function ticketNode(ticket, onReplied, onError, emailReplies) {
   const answered = ticket.status === "answered";
   const card = el("article", "ticket" + (answered ? " answered" : ""));
   card.dataset.ticketId = ticket.id;
@@ -15,7 +15,9 @@ function ticketNode(ticket, onReplied, onError) {
   card.append(head, el("p", "ticket-text", ticket.text || ""));
   if (ticket.reply_text) {
     const by = ticket.replied_by ? ticket.replied_by.name + " · " : "";
-    card.append(el("div", "muted", by + dateTime(ticket.replied_at)), el("p", "ticket-reply", ticket.reply_text));
+    const sent = ticket.emailed_at ? t("ticketEmailed") : t("ticketNotEmailed");
+    card.append(el("div", "muted", by + dateTime(ticket.replied_at) + " · " + sent),
+      el("p", "ticket-reply", ticket.reply_text));
   }
   if (!answered) {
     const form = el("form", "ticket-form");
@@ -23,7 +25,7 @@ function ticketNode(ticket, onReplied, onError) {
     text.rows = 2;
     text.maxLength = 2000;
     text.required = true;
-    const send = el("button", "primary", t("ticketReply"));
+    const send = el("button", "primary", emailReplies ? t("ticketReply") : t("ticketReplyNoMail"));
     send.type = "submit";
     form.append(text, send);
     form.addEventListener("submit", async (e) => {
@@ -41,15 +43,20 @@ function ticketNode(ticket, onReplied, onError) {
 export async function renderTickets(box, { onError }) {
   box.replaceChildren(el("h2", null, t("tickets")));
   let tickets = [];
+  let emailReplies = true;
   try {
-    tickets = (await api.get("/tickets")).tickets;
+    const answer = await api.get("/tickets");
+    tickets = answer.tickets;
+    emailReplies = answer.email_replies !== false;
   } catch (e) {
     box.append(el("p", "error", t("loadFailed") + ": " + e.message));
     return;
   }
+  // No mail server: say that answers stay here instead of letting "reply" suggest an email.
+  if (!emailReplies) box.append(el("p", "notice warn", t("ticketsNoMail")));
   if (!tickets.length) box.append(el("p", "muted", t("ticketsEmpty")));
   const redraw = () => renderTickets(box, { onError });
-  for (const ticket of tickets) box.append(ticketNode(ticket, redraw, onError));
+  for (const ticket of tickets) box.append(ticketNode(ticket, redraw, onError, emailReplies));
 }
 
 function resultNode(r, onOpen) {

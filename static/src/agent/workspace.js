@@ -129,7 +129,7 @@ export class Workspace {
 
   onCard(card) {
     const merged = this.upsert(card);
-    if (merged.state === "closed" || merged.state === "bot") this.cards.delete(card.id);
+    if (["closed", "bot", "abandoned"].includes(merged.state)) this.cards.delete(card.id);
     this.chat.updateCard(merged);
     if (card.id === this.openId) this.refreshComposer();
     this.renderLists();

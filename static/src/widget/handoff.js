@@ -29,11 +29,16 @@ function input(type, label, name, maxLength) {
   return wrap;
 }
 
-/** The form shown when no agent is online or it is after hours; calls ``onSubmit(values)``. */
-export function leaveMessageForm(T, reason, onSubmit) {
+/**
+ * The form shown when no agent is online or it is after hours; calls ``onSubmit(values)``.
+ * Without ``emailReplies`` (the desk has no mail server) it promises no email.
+ */
+export function leaveMessageForm(T, reason, onSubmit, emailReplies = true) {
   const box = el("div", "leave");
   box.dataset.kefu = "leave-message";
-  box.append(el("p", "offline", T["offline_" + reason] || T.offline_no_agents));
+  box.dataset.emailReplies = String(emailReplies);
+  const suffix = emailReplies ? "" : "_nomail";
+  box.append(el("p", "offline", T["offline_" + reason + suffix] || T["offline_no_agents" + suffix]));
   const form = el("form", "leave-form");
   form.append(input("text", T.name, "name", 120), input("email", T.email, "email", 255),
     input("textarea", T.message, "text", 2000));
@@ -49,17 +54,20 @@ export function leaveMessageForm(T, reason, onSubmit) {
     const problem = await onSubmit(values);
     submit.disabled = false;
     if (problem) { error.textContent = problem; return; }
-    form.replaceWith(el("p", "thanks", T.ticketThanks));
+    form.replaceWith(el("p", "thanks", emailReplies ? T.ticketThanks : T.ticketThanks_nomail));
   });
   box.append(form);
   return box;
 }
 
-/** Five stars; clicking one calls ``onRate(n)``, which returns an error text or null. */
-export function ratingNode(T, onRate) {
+/**
+ * Five stars under ``question`` (the admin's CSAT question, else the widget's own);
+ * clicking one calls ``onRate(n)``, which returns an error text or null.
+ */
+export function ratingNode(T, onRate, question = null) {
   const box = el("div", "rating");
   box.dataset.kefu = "rating";
-  box.append(el("p", null, T.rateAsk));
+  box.append(el("p", null, question || T.rateAsk));
   const stars = el("div", "stars");
   const error = el("div", "error");
   for (let n = 1; n <= 5; n += 1) {

@@ -147,7 +147,12 @@ class KefuWidget {
     this.extras = {};
     this.view = null; // everything is redrawn from this session
     this.readUpTo = s.agent_read_up_to || 0; // read ticks survive a reload
-    this.addMessage({ id: "greeting", sender: "bot", text: s.greeting });
+    // The admin's settings: greeting and suggested questions, the CSAT question, and
+    // whether answers to left messages are emailed (no mail server: never promised).
+    this.emailReplies = s.email_replies !== false;
+    this.csatQuestion = s.csat_question || null;
+    this.addMessage({ id: "greeting", sender: "bot", text: s.greeting,
+      quick_replies: s.suggested_questions || [] });
     for (const m of s.messages) this.addMessage(m);
     this.applyConversation({ id: s.conversation_id, state: s.state, agent_read_up_to: s.agent_read_up_to });
     this.flushOutbox();
@@ -259,9 +264,9 @@ class KefuWidget {
     this.humanButton.hidden = c.state === "waiting" || c.state === "agent";
     if (c.state !== "agent") this.typingIn.show({ typing: false });
     if (c.offline && c.state === "waiting") {
-      this.showExtra("leave:" + c.id, () => leaveMessageForm(T, c.offline.reason, (v) => this.leaveMessage(v)));
+      this.showExtra("leave:" + c.id, () => leaveMessageForm(T, c.offline.reason, (v) => this.leaveMessage(v), this.emailReplies));
     }
-    if (c.can_rate) this.showExtra("rate:" + c.id, () => ratingNode(T, (n) => this.rate(n)));
+    if (c.can_rate) this.showExtra("rate:" + c.id, () => ratingNode(T, (n) => this.rate(n), this.csatQuestion));
     if (previous && previous.id !== c.id) this.readUpTo = 0;
     if (c.agent_read_up_to) this.markReadByAgent(c.agent_read_up_to);
   }

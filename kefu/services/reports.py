@@ -1,0 +1,286 @@
+"""The numbers a support lead reads each morning, each computed by one function.
+
+Every metric is defined in docs/metrics.md.  A report covers the conversations *created*
+in a period of local days (the desk's time zone), optionally only those an agent worked
+(claimed, or holds now).  Each function returns its figures and, through
+:func:`conversation_ids`, the conversations behind every number, so the page can link
+each number to them.
+"""
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import exists, func, or_, select
+
+from kefu.extensions import db
+from kefu.models import Conversation, ConversationEvent, Message, User
+from kefu.services import settings
+from kefu.services.errors import ServiceError
+
+#: Metrics whose conversations can be listed (the click-through of each number).
+METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
+           "day", "rating", "reason")
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``first`` to ``last`` in ``zone``, as the UTC instants they span."""
+
+    first: date
+    last: date
+    zone: object
+
+    @property
+    def since(self) -> datetime:
+        return settings.local_day_range(self.first, self.last, self.zone)[0]
+
+    @property
+    def until(self) -> datetime:
+        return settings.local_day_range(self.first, self.last, self.zone)[1]
+
+    def days(self) -> list:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+
+def period(first: date | None = None, last: date | None = None, zone=None) -> Period:
+    """A checked period; by default the last 7 local days up to today."""
+    zone = zone or settings.desk_zone()
+    today = datetime.now(zone).date()
+    last = last or today
+    first = first or last - timedelta(days=6)
+    if first > last:
+        raise ServiceError("out_of_range", "The first day comes after the last.")
+    if (last - first).days >= MAX_DAYS:
+        raise ServiceError("out_of_range", f"A report covers at most {MAX_DAYS} days.")
+    return Period(first, last, zone)
+
+
+def _scope(p: Period, agent_id=None):
+    """The ids of the conversations a report counts: created in the period (and the agent's)."""
+    query = select(Conversation.id).where(Conversation.created_at >= p.since,
+                                          Conversation.created_at < p.until)
+    if agent_id is not None:
+        claimed = exists().where(ConversationEvent.conversation_id == Conversation.id,
+                                 ConversationEvent.kind == "claimed",
+                                 ConversationEvent.actor_user_id == agent_id)
+        query = query.where(or_(Conversation.assigned_agent_id == agent_id, claimed))
+    return query
+
+
+def _bot_spoke():
+    return exists().where(Message.conversation_id == Conversation.id, Message.sender == "bot")
+
+
+def _escalated():
+    return exists().where(ConversationEvent.conversation_id == Conversation.id,
+                          ConversationEvent.kind == "escalated")
+
+
+def _ids(query) -> list:
+    return list(db.session.scalars(query.order_by(Conversation.id)))
+
+
+def _rate(part, whole):
+    return None if not whole else part / whole
+
+
+def bot_containment(p: Period, agent_id=None) -> dict:
+    """Of the conversations the bot answered in, the share that never went to a person.
+
+    ``rate = contained / bot_handled``; a conversation with both a bot answer and a
+    handoff counts as handed off, so the rate never exceeds 1.
+    """
+    scope = _scope(p, agent_id).where(_bot_spoke())
+    handled = db.session.scalar(select(func.count()).select_from(scope.subquery()))
+    handed = db.session.scalar(select(func.count()).select_from(
+        scope.where(_escalated()).subquery()))
+    return {"bot_handled": handled, "handed_off": handed, "contained": handled - handed,
+            "rate": _rate(handled - handed, handled)}
+
+
+def handoff_rate(p: Period, agent_id=None) -> dict:
+    """Conversations that went to a person / all conversations, and by first reason."""
+    scope = _scope(p, agent_id)
+    total = db.session.scalar(select(func.count()).select_from(scope.subquery()))
+    first = (select(ConversationEvent.conversation_id,
+                    func.min(ConversationEvent.id).label("first_id"))
+             .where(ConversationEvent.kind == "escalated",
+                    ConversationEvent.conversation_id.in_(scope))
+             .group_by(ConversationEvent.conversation_id).subquery())
+    reasons = dict(db.session.execute(
+        select(ConversationEvent.reason, func.count())
+        .join(first, first.c.first_id == ConversationEvent.id)
+        .group_by(ConversationEvent.reason)).all())
+    handed = sum(reasons.values())
+    return {"conversations": total, "handed_off": handed, "rate": _rate(handed, total),
+            "by_reason": {reason or "unknown": n for reason, n in sorted(
+                reasons.items(), key=lambda kv: (-kv[1], kv[0] or ""))}}
+
+
+def _first_responses(p: Period, agent_id=None) -> dict:
+    """``{conversation id: seconds}`` from the first handoff to the first person's reply."""
+    scope = _scope(p, agent_id)
+    escalated = dict(db.session.execute(
+        select(ConversationEvent.conversation_id, func.min(ConversationEvent.created_at))
+        .where(ConversationEvent.kind == "escalated",
+               ConversationEvent.conversation_id.in_(scope))
+        .group_by(ConversationEvent.conversation_id)).all())
+    if not escalated:
+        return {}
+    replies = db.session.execute(
+        select(Message.conversation_id, Message.created_at)
+        .where(Message.sender == "agent", Message.conversation_id.in_(scope))
+        .order_by(Message.conversation_id, Message.created_at)).all()
+    seconds = {}
+    for conversation_id, at in replies:
+        start = escalated.get(conversation_id)
+        if start is None or conversation_id in seconds:
+            continue
+        start, at = _aware(start), _aware(at)
+        if at >= start:
+            seconds[conversation_id] = (at - start).total_seconds()
+    return seconds
+
+
+def _aware(value):
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def percentile(values, q) -> float | None:
+    """The nearest-rank ``q`` percentile (0 < q <= 100) of ``values``; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def first_response_time(p: Period, agent_id=None) -> dict:
+    """Seconds from the handoff to the first human reply: median and p90.
+
+    Only time after the first ``escalated`` event counts (bot time never does), and only
+    agents' replies (bot and system lines, private notes never do).  A conversation
+    handed off and never answered is counted in ``unanswered``, not in the times.
+    """
+    times = _first_responses(p, agent_id)
+    values = list(times.values())
+    handed = handoff_rate(p, agent_id)["handed_off"]
+    return {"responded": len(values), "unanswered": handed - len(values),
+            "median": statistics.median(values) if values else None,
+            "p90": percentile(values, 90)}
+
+
+def csat(p: Period, agent_id=None) -> dict:
+    """Ratings of the period's conversations: average, 1-5 distribution, response rate.
+
+    ``response_rate = rated / closed``: of the closed conversations, how many the
+    visitor rated (a rating is only possible once a conversation is closed).
+    """
+    scope = _scope(p, agent_id)
+    ratings = list(db.session.scalars(select(Conversation.rating).where(
+        Conversation.id.in_(scope), Conversation.rating.is_not(None))))
+    closed = db.session.scalar(select(func.count()).where(
+        Conversation.id.in_(scope), Conversation.closed_at.is_not(None)))
+    return {"rated": len(ratings), "closed": closed,
+            "average": statistics.fmean(ratings) if ratings else None,
+            "distribution": {n: ratings.count(n) for n in range(1, 6)},
+            "response_rate": _rate(len(ratings), closed)}
+
+
+def per_day(p: Period, agent_id=None) -> list:
+    """``[(local day, conversations created that day)]`` for every day of the period."""
+    counts = {d: 0 for d in p.days()}
+    for (created,) in db.session.execute(select(Conversation.created_at).where(
+            Conversation.id.in_(_scope(p, agent_id)))):
+        day = _aware(created).astimezone(p.zone).date()
+        if day in counts:
+            counts[day] += 1
+    return sorted(counts.items())
+
+
+def per_agent(p: Period) -> list:
+    """Per agent: chats handled (claimed), median first response time, average CSAT."""
+    rows = []
+    for user in db.session.scalars(select(User).where(User.role.in_(("agent", "admin")))
+                                   .order_by(User.name)):
+        handled = db.session.scalar(select(func.count()).select_from(
+            _scope(p, user.id).subquery()))
+        if not handled:
+            continue
+        frt = first_response_time(p, user.id)
+        rating = csat(p, user.id)
+        rows.append({"id": user.id, "name": user.name, "handled": handled,
+                     "median_first_response": frt["median"], "csat": rating["average"]})
+    return rows
+
+
+def report(p: Period, agent_id=None) -> dict:
+    """Every figure of the reports page; with ``agent_id`` only that agent's work."""
+    result = {"period": {"first": p.first.isoformat(), "last": p.last.isoformat(),
+                         "zone": str(p.zone)},
+              "first_response": first_response_time(p, agent_id),
+              "csat": csat(p, agent_id),
+              "per_day": [(d.isoformat(), n) for d, n in per_day(p, agent_id)],
+              "handoff": handoff_rate(p, agent_id)}
+    if agent_id is None:
+        result["containment"] = bot_containment(p)
+        result["agents"] = per_agent(p)
+    return result
+
+
+def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
+    """The conversations behind one number of the report (the click-through)."""
+    scope = _scope(p, agent_id)
+    conversation = select(Conversation.id).where(Conversation.id.in_(scope))
+    if metric == "all":
+        return _ids(conversation)
+    if metric == "bot_handled":
+        return _ids(conversation.where(_bot_spoke()))
+    if metric == "handed_off":
+        return _ids(conversation.where(_escalated()))
+    if metric == "contained":
+        return _ids(conversation.where(_bot_spoke(), ~_escalated()))
+    if metric == "responded":
+        return sorted(_first_responses(p, agent_id))
+    if metric == "rated":
+        return _ids(conversation.where(Conversation.rating.is_not(None)))
+    if metric == "closed":
+        return _ids(conversation.where(Conversation.closed_at.is_not(None)))
+    if metric == "rating":
+        return _ids(conversation.where(Conversation.rating == _int(value, 1, 5)))
+    if metric == "day":
+        try:
+            day = date.fromisoformat(value or "")
+        except ValueError:
+            raise ServiceError("invalid_type", "day is a date such as 2026-03-01.")
+        one = Period(day, day, p.zone)
+        return _ids(conversation.where(Conversation.created_at >= one.since,
+                                       Conversation.created_at < one.until))
+    if metric == "reason":
+        first = (select(func.min(ConversationEvent.id))
+                 .where(ConversationEvent.kind == "escalated")
+                 .group_by(ConversationEvent.conversation_id))
+        with_reason = select(ConversationEvent.conversation_id).where(
+            ConversationEvent.id.in_(first), ConversationEvent.reason == value)
+        return _ids(conversation.where(Conversation.id.in_(with_reason)))
+    raise ServiceError("invalid_type", f"metric is one of {', '.join(METRICS)}.")
+
+
+def _int(value, low, high):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError("invalid_type", "Give a whole number.")
+    if not low <= number <= high:
+        raise ServiceError("out_of_range", f"Between {low} and {high}.")
+    return number
+
+
+def conversation_rows(ids: list, limit=500) -> list:
+    """What the click-through list shows of each conversation."""
+    rows = db.session.execute(
+        select(Conversation, User.name).outerjoin(User, User.id == Conversation.assigned_agent_id)
+        .where(Conversation.id.in_(ids[:limit])).order_by(Conversation.id.desc())).all()
+    return [{"id": c.id, "state": c.state, "created_at": c.created_at, "agent": name,
+             "reason": c.handoff_reason, "rating": c.rating} for c, name in rows]

@@ -1,0 +1,197 @@
+"""Reports on a hand-built desk whose answers are known (docs/metrics.md).
+
+The desk's time zone is Asia/Shanghai (UTC+8); the period is 2026-03-01 to 2026-03-02 there.
+
+| chat | bot answered | handoffs (reason)                    | first person's reply | closed | rating |
+|------|--------------|--------------------------------------|----------------------|--------|--------|
+| A    | yes          | -                                    | -                    | no     | -      |
+| B    | yes          | 03:01 low_confidence                 | +60 s (agent X)      | yes    | 5      |
+| C    | no           | 04:00 visitor_request, 04:30 again   | +300 s (agent Y)     | yes    | 3      |
+| D    | yes          | 05:01 handoff_intent                 | never (abandoned)    | yes    | -      |
+| E    | yes          | - (00:30 local on 03-02, 16:30 UTC 03-01) | -               | yes    | -      |
+| F    | yes          | 06:00 low_confidence; a note and a bot line before the reply | +120 s (agent X) | no | - |
+| G    | yes          | - (23:00 local on 02-28: outside)    | -                    | no     | -      |
+"""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from kefu.extensions import db
+from kefu.models import Conversation, ConversationEvent, Message, Visitor
+from tests.helpers import make_user
+from tests.kefu.admin_helpers import AdminBrowser
+
+T = lambda day, h, m=0, s=0: datetime(2026, 3, day, h, m, s, tzinfo=timezone.utc)  # noqa: E731
+PERIOD = "from=2026-03-01&to=2026-03-02"
+
+
+def chat(created, *, bot=True, escalations=(), lines=(), closed=False, rating=None,
+         agent=None):
+    """Store one conversation with its events and messages; returns its id."""
+    visitor = Visitor(locale="zh")
+    db.session.add(visitor)
+    db.session.flush()
+    c = Conversation(visitor_id=visitor.id, state="closed" if closed else "bot",
+                     created_at=created, closed_at=created + timedelta(hours=1) if closed else None,
+                     rating=rating, assigned_agent_id=agent)
+    db.session.add(c)
+    db.session.flush()
+    db.session.add(Message(conversation_id=c.id, sender="visitor", visitor_id=visitor.id,
+                           text="hi", created_at=created))
+    if bot:
+        db.session.add(Message(conversation_id=c.id, sender="bot", text="answer",
+                               created_at=created + timedelta(seconds=1)))
+    for at, reason in escalations:
+        db.session.add(ConversationEvent(conversation_id=c.id, kind="escalated", reason=reason,
+                                         from_state="bot", to_state="waiting",
+                                         actor_kind="bot", created_at=at))
+        c.escalated_at, c.handoff_reason = at, c.handoff_reason or reason
+    for at, sender, who in lines:
+        db.session.add(Message(conversation_id=c.id, sender=sender, sender_user_id=who,
+                               text=sender, created_at=at))
+        if sender == "agent" and who is not None:
+            db.session.add(ConversationEvent(conversation_id=c.id, kind="claimed",
+                                             actor_kind="agent", actor_user_id=who,
+                                             created_at=at - timedelta(seconds=1)))
+    db.session.commit()
+    return c.id
+
+
+@pytest.fixture
+def desk_data(app):
+    x, _, _ = make_user(app, role="agent", name="Agent X")
+    y, _, _ = make_user(app, role="agent", name="Agent Y")
+    with app.app_context():
+        from kefu.services import settings
+
+        settings.put("business_hours", {"tz": "Asia/Shanghai", "days": [0, 1, 2, 3, 4, 5, 6],
+                                        "start": "00:00", "end": "23:59"})
+        ids = {
+            "A": chat(T(1, 2)),
+            "B": chat(T(1, 3), escalations=[(T(1, 3, 1), "low_confidence")],
+                      lines=[(T(1, 3, 2), "agent", x)], closed=True, rating=5, agent=x),
+            "C": chat(T(1, 4), bot=False,
+                      escalations=[(T(1, 4), "visitor_request"), (T(1, 4, 30), "handoff_intent")],
+                      lines=[(T(1, 4, 5), "agent", y), (T(1, 4, 31), "agent", y)],
+                      closed=True, rating=3, agent=y),
+            "D": chat(T(1, 5), escalations=[(T(1, 5, 1), "handoff_intent")], closed=True),
+            "E": chat(T(1, 16, 30), closed=True),
+            "F": chat(T(1, 6), escalations=[(T(1, 6), "low_confidence")],
+                      lines=[(T(1, 6, 0, 30), "note", x), (T(1, 6, 1), "bot", None),
+                             (T(1, 6, 2), "agent", x)], agent=x),
+            "G": chat(datetime(2026, 2, 28, 15, tzinfo=timezone.utc)),
+        }
+    return {"ids": ids, "x": x, "y": y}
+
+
+def compute(app, agent_id=None):
+    from kefu.services import reports
+
+    with app.app_context():
+        p = reports.period(date(2026, 3, 1), date(2026, 3, 2))
+        return reports.report(p, agent_id), p
+
+
+def behind(app, metric, value=None, agent_id=None):
+    from kefu.services import reports
+
+    with app.app_context():
+        p = reports.period(date(2026, 3, 1), date(2026, 3, 2))
+        return reports.conversation_ids(metric, p, agent_id, value)
+
+
+def test_bot_containment_counts_a_chat_with_an_answer_and_a_handoff_as_handed_off(
+        app, desk_data):
+    data, _ = compute(app)
+    assert data["containment"] == {"bot_handled": 5, "handed_off": 3, "contained": 2,
+                                   "rate": 0.4}
+    ids = desk_data["ids"]
+    assert behind(app, "contained") == [ids["A"], ids["E"]]
+    assert behind(app, "bot_handled") == sorted(ids[k] for k in "ABDEF")
+
+
+def test_the_handoff_rate_divides_by_all_conversations_and_counts_each_chats_first_reason(
+        app, desk_data):
+    data, _ = compute(app)
+    assert (data["handoff"]["conversations"], data["handoff"]["handed_off"]) == (6, 4)
+    assert data["handoff"]["rate"] == pytest.approx(4 / 6)
+    assert data["handoff"]["by_reason"] == {"low_confidence": 2, "handoff_intent": 1,
+                                            "visitor_request": 1}
+    assert behind(app, "reason", "visitor_request") == [desk_data["ids"]["C"]]
+
+
+def test_first_response_runs_from_the_first_handoff_to_the_first_agent_reply(app, desk_data):
+    data, _ = compute(app)
+    # B 60 s, C 300 s (its second handoff does not restart the clock), F 120 s (the note
+    # and the bot line before the reply do not count); D was never answered.
+    assert data["first_response"] == {"responded": 3, "unanswered": 1, "median": 120,
+                                      "p90": 300}
+
+
+def test_csat_averages_the_ratings_and_rates_responses_against_closed_chats(app, desk_data):
+    data, _ = compute(app)
+    assert data["csat"] == {"rated": 2, "closed": 4, "average": 4.0, "response_rate": 0.5,
+                            "distribution": {1: 0, 2: 0, 3: 1, 4: 0, 5: 1}}
+    assert behind(app, "rating", "5") == [desk_data["ids"]["B"]]
+
+
+def test_days_are_the_desks_local_days(app, desk_data):
+    data, _ = compute(app)
+    assert data["per_day"] == [("2026-03-01", 5), ("2026-03-02", 1)]  # E after midnight
+    assert behind(app, "day", "2026-03-02") == [desk_data["ids"]["E"]]
+
+
+def test_an_agent_sees_only_the_chats_they_worked(app, desk_data):
+    data, _ = compute(app, desk_data["x"])
+    assert "containment" not in data and "agents" not in data
+    assert data["first_response"]["median"] == 90  # B 60 s and F 120 s
+    assert behind(app, "all", agent_id=desk_data["x"]) == sorted(
+        desk_data["ids"][k] for k in "BF")
+    everyone, _ = compute(app)
+    rows = {a["name"]: a for a in everyone["agents"]}
+    assert (rows["Agent X"]["handled"], rows["Agent Y"]["handled"]) == (2, 1)
+    assert rows["Agent Y"]["csat"] == 3
+
+
+def test_no_ratings_and_no_chats_give_no_data_rather_than_zero(app):
+    data, _ = compute(app)
+    assert data["containment"]["rate"] is None and data["csat"]["average"] is None
+    assert data["first_response"]["median"] is None
+
+
+def test_the_page_links_every_number_to_its_conversations(app, desk_data):
+    admin = AdminBrowser(app)
+    html = admin.text(admin.get(f"/reports/?{PERIOD}"))
+    assert "40.0%" in html and "66.7%" in html and "120 s" in html and "4.00 ★" in html
+    link = f"/reports/conversations?metric=contained&amp;from=2026-03-01&amp;to=2026-03-02"
+    assert link in html
+    listed = admin.text(admin.get(link.replace("&amp;", "&")))
+    for key in "AE":
+        assert f'data-conversation-id="{desk_data["ids"][key]}"' in listed
+    assert listed.count("data-conversation-id=") == 2
+    transcript = admin.get(f"/reports/conversations/{desk_data['ids']['F']}")
+    assert transcript.status_code == 200 and "Private note" in admin.text(transcript)
+
+
+def test_reports_are_for_agents_and_admins_only(app, client, desk_data):
+    editor = AdminBrowser(app, role="editor")
+    for path in ("/reports/", "/reports/conversations?metric=all",
+                 f"/reports/conversations/{desk_data['ids']['A']}"):
+        assert editor.get(path).status_code == 403, path
+        response = client.get(path)
+        assert response.status_code == 302 and "/auth/login" in response.location
+    agent = AdminBrowser(app, role="agent")
+    page = agent.text(agent.get(f"/reports/?{PERIOD}"))
+    assert "Bot containment" not in page and "My reports" in page
+    listed = agent.text(agent.get(f"/reports/conversations?metric=all&{PERIOD}"))
+    assert "data-conversation-id=" not in listed  # this agent worked no chat
+
+
+def test_bad_ranges_and_metrics_are_refused(app):
+    admin = AdminBrowser(app)
+    assert admin.get("/reports/?from=2026-03-05&to=2026-03-01").status_code == 400
+    assert admin.get("/reports/?from=2020-01-01&to=2026-03-01").status_code == 400
+    assert admin.get("/reports/conversations?metric=nope").status_code == 400
+    assert admin.get("/reports/conversations?metric=rating&value=9").status_code == 400
+    zh = AdminBrowser(app, accept_language="zh")
+    assert "报表" in zh.text(zh.get("/reports/"))
