@@ -45,7 +45,7 @@ def create_app(test_config=None, *, instance_path=None):
         manage_session=False,
     )
 
-    from kefu import models, pages_i18n, security  # noqa: F401  (models: register the tables)
+    from kefu import models, pages_i18n, security, sqlite_writer  # noqa: F401  (tables, listeners)
     from kefu.services import bot_bridge, ratelimit
 
     bot_bridge.init_app(app)

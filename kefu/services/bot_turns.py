@@ -55,17 +55,33 @@ def answer(conversation: Conversation, message: Message, locale: str,
     """
     if conversation.state != "bot" or message.answered:
         return []
-    message_id, client_msg_id, text = message.id, message.client_msg_id, message.text
-    streak = consecutive_suggestions(conversation.id)
+    message_id, client_msg_id = message.id, message.client_msg_id
+    decision, guesses = think(bot, conversation.id, message.text, locale, intent)
+    return claim_and_store(conversation, message_id, client_msg_id, decision, guesses)
+
+
+def think(bot, conversation_id: int, text: str, locale: str, intent: str | None):
+    """``(decision, guesses)`` for a visitor text; ``(None, None)`` when the bot failed.
+
+    Reads the suggestion streak, then commits, so the bot thinks while this session
+    holds no database connection (and, on SQLite, no write lock).
+    """
+    streak = consecutive_suggestions(conversation_id)
     db.session.commit()
     try:
         bot = bot or current_bot()
         decision = verdict(bot, text, locale, intent, streak)
         guesses = top_guesses(bot, text, decision.language) \
             if decision.action == "escalate" else None
-    except Exception:  # the visitor's message is stored; a person takes over
-        log.exception("bot failed on message %s", message_id)
-        decision = None
+        return decision, guesses
+    except Exception:  # the visitor's message is stored (or will be); a person takes over
+        log.exception("bot failed on a message of conversation %s", conversation_id)
+        return None, None
+
+
+def claim_and_store(conversation: Conversation, message_id: int, client_msg_id: str,
+                    decision, guesses) -> list:
+    """Claim the stored visitor message ``message_id`` and store the turn ``think`` decided."""
     if not claim_reply(message_id) or conversation.state != "bot":
         db.session.rollback()
         return []
@@ -106,6 +122,13 @@ def store_turn(conversation: Conversation, reply_to: str, decision, guesses) -> 
         return escalation.escalate(conversation, decision.reason or "low_confidence",
                                    reply_to=reply_to, decision=decision, guesses=guesses,
                                    actor=lifecycle.BOT)
+    reply = reply_message(conversation, reply_to, decision)
+    db.session.commit()
+    return [serialize_message(reply)]
+
+
+def reply_message(conversation: Conversation, reply_to: str, decision) -> Message:
+    """The bot's answer as a new row in the session (not committed): not for handoffs."""
     reply = Message(
         conversation=conversation, sender="bot", text=decision.text,
         reply_to=reply_to, intent=decision.intent,
@@ -113,8 +136,7 @@ def store_turn(conversation: Conversation, reply_to: str, decision, guesses) -> 
         extra=decision_extra(decision),
     )
     db.session.add(reply)
-    db.session.commit()
-    return [serialize_message(reply)]
+    return reply
 
 
 def top_guesses(bot, text: str, lang: str) -> list:

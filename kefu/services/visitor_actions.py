@@ -3,13 +3,13 @@
 Each function is the one service call of a ``/visitor`` event.  It finds the visitor's
 conversation from the public id in its token, commits, and returns an
 :class:`~kefu.services.outcomes.Outcome` naming what to send to whom.  A message is
-committed before the bot is asked, so a bot failure never loses it.
+committed before it is acknowledged, and a bot failure never loses it.
 """
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kefu.extensions import db
-from kefu.models import Conversation, Message, utcnow
+from kefu.models import Conversation, Message
 from kefu.services import (
     assignment, assist, bot_turns, escalation, language, lifecycle, presenters, supervision,
     tickets, visitor_presence, visitors,
@@ -52,35 +52,55 @@ def message_by_client_id(visitor_id: int, client_msg_id: str):
 
 def post_message(public_id: str, client_msg_id: str, text: str,
                  intent: str | None = None) -> Outcome:
-    """Store a visitor message (once per visitor and client_msg_id), then let the bot answer.
+    """Store a visitor message (once per visitor and client_msg_id) with the bot's answer.
+
+    The bot thinks first, holding no database connection; then the message, the bot's
+    reply and the conversation's changes are committed in one transaction, so the ack
+    (sent after this returns) still means "committed" and a crash leaves either both
+    rows or neither.  A handoff or a bot failure commits the message first and then hands
+    off (:func:`kefu.services.bot_turns.claim_and_store`), as a resend that lost its
+    reply does.
 
     A resend is acknowledged as a ``duplicate`` and delivered to nobody, unless its first
     copy was stored but never answered (a crash before the bot's reply): while the bot
     still owns the conversation, the resend gets that reply now, once.
     """
     bot = bot_turns.ready_bot()  # before any query: see ready_bot
-    visitor = visitors.by_public_id(public_id)
+    visitor, conversation = visitors.with_open_conversation(public_id)
     visitor_id, locale = visitor.id, visitor.locale
-    existing = message_by_client_id(visitor_id, client_msg_id)
-    if existing is not None:
-        return _resent(existing, locale, intent, bot)
-    conversation = lifecycle.open_or_create(visitor)
+    if conversation is None:  # a first message, or a resend into a closed chat: look first
+        existing = message_by_client_id(visitor_id, client_msg_id)
+        if existing is not None:
+            return _resent(existing, locale, intent, bot)
+        conversation = lifecycle.open_or_create(visitor)
+    was = conversation.state
+    decision = guesses = None
+    if was == "bot":
+        decision, guesses = bot_turns.think(bot, conversation.id, text, locale, intent)
+    answered_now = decision is not None and decision.action != "escalate"
     message = Message(conversation=conversation, visitor_id=visitor_id, sender="visitor",
-                      text=text, client_msg_id=client_msg_id, answered=False)
+                      text=text, client_msg_id=client_msg_id, answered=answered_now)
     db.session.add(message)
     language.note_visitor_text(conversation, text)
-    visitor.last_seen = utcnow()
+    visitors.note_seen(visitor)
+    reply = bot_turns.reply_message(conversation, client_msg_id, decision) \
+        if answered_now else None
     try:
         db.session.commit()
-    except IntegrityError:  # the same client_msg_id raced in from another tab
+    except IntegrityError:  # a resend (the unique client_msg_id), or a race from another tab
         db.session.rollback()
         existing = message_by_client_id(visitor_id, client_msg_id)
         if existing is None:
             raise
         return _resent(existing, locale, intent, bot)
     stored = serialize_message(message)
-    was = conversation.state
-    replies = bot_turns.answer(conversation, message, locale, intent, bot)
+    if reply is not None:
+        replies = [serialize_message(reply)]
+    elif was == "bot":  # a handoff or a bot failure: the message is committed, then claimed
+        replies = bot_turns.claim_and_store(conversation, message.id, client_msg_id,
+                                            decision, guesses)
+    else:
+        replies = []
     outcome = _answered(conversation, stored, replies, was)
     drafted = assist.draft(conversation, message, locale, bot)  # state agent only
     if drafted is not None:
