@@ -1,4 +1,5 @@
-"""What a visitor does: connect, write, ask for a person, type, read, rate, leave a message.
+"""What a visitor does: connect, write, ask for a person (or no longer), type, read, rate,
+leave a message.
 
 Each function is the one service call of a ``/visitor`` event.  It finds the visitor's
 conversation from the public id in its token, commits, and returns an
@@ -14,6 +15,7 @@ from kefu.services import (
     assignment, bot_turns, escalation, language, lifecycle, presenters, tickets, visitors,
 )
 from kefu.services.errors import ServiceError
+from kefu.services.notices import system_notice
 from kefu.services.outcomes import Outcome
 from kefu.services.visitor_history import visible_to_visitor
 from kefu.services.wire import serialize_message
@@ -115,6 +117,26 @@ def request_human(public_id: str) -> Outcome:
     if escalated:
         assignment.settle(outcome, agents=False)
     return outcome
+
+
+def cancel_handoff(public_id: str) -> Outcome:
+    """The waiting visitor changes their mind: back to the bot, out of the queue.
+
+    Only a conversation that is ``waiting`` can go back (``invalid_state`` otherwise:
+    with the bot already there is nothing to cancel, and once an agent holds the chat
+    the agent releases it).
+    """
+    conversation = _open(public_id)
+    if conversation is None or conversation.state != "waiting":
+        raise ServiceError("invalid_state", "Only a chat waiting for a person can go back "
+                                            "to the assistant.")
+    lifecycle.transition(conversation, "bot", lifecycle.VISITOR, "cancel_handoff",
+                         assigned_agent_id=None)
+    back = system_notice(conversation, "handoff_cancelled")
+    db.session.commit()
+    outcome = presenters.change(conversation, messages=[back])
+    outcome.ack = {"conversation": outcome.view}
+    return assignment.settle(outcome, agents=False)
 
 
 def _open(public_id: str):

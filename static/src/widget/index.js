@@ -37,6 +37,7 @@ class KefuWidget {
       send: () => this.sendFromInput(),
       typed: () => this.typed(),
       requestHuman: () => this.requestHuman(),
+      cancelHandoff: () => this.cancelHandoff(),
       sound: () => this.toggleSound(),
     }));
     this.notifier = new Notifier(T, this.badge, () => store.soundOn());
@@ -162,7 +163,10 @@ class KefuWidget {
   addMessage(m) {
     const key = this.keyOf(m);
     const existing = this.rendered.get(key);
-    const node = messageNode(T, m, (text, intent) => this.send(text, intent));
+    const node = messageNode(T, m, (text, intent) => this.send(text, intent), {
+      requestHuman: () => this.requestHuman(),
+      leaveMessage: (button) => this.offerForm(button),
+    });
     if (m.sender === "visitor" && typeof m.id === "number") setReceipt(T, node, m.id, this.readUpTo);
     if (existing) existing.replaceWith(node);
     else this.log.appendChild(node);
@@ -257,6 +261,7 @@ class KefuWidget {
     this.banner.textContent = waiting ? queueText(T, c.queue) : "";
     this.banner.classList.toggle("show", waiting);
     this.humanButton.hidden = c.state === "waiting" || c.state === "agent";
+    this.cancelButton.hidden = c.state !== "waiting";
     if (c.state !== "agent") this.typingIn.show({ typing: false });
     if (c.offline && c.state === "waiting") {
       this.showExtra("leave:" + c.id, () => leaveMessageForm(T, c.offline.reason, (v) => this.leaveMessage(v)));
@@ -291,6 +296,21 @@ class KefuWidget {
     this.humanButton.disabled = false;
     if (ack.ok && ack.conversation) this.applyConversation(ack.conversation);
     else if (!ack.ok) this.setStatus(errorText(T, ack.error));
+  }
+
+  /** The visitor left the queue: back to the bot (``cancel_handoff``). */
+  async cancelHandoff() {
+    this.cancelButton.disabled = true;
+    const ack = await this.call("cancel_handoff", {});
+    this.cancelButton.disabled = false;
+    if (ack.ok && ack.conversation) this.applyConversation(ack.conversation);
+    else if (!ack.ok) this.setStatus(errorText(T, ack.error));
+  }
+
+  /** The form offered (not forced) while the bot stays first line: shown on request. */
+  offerForm(button) {
+    const reason = (this.view && this.view.offline && this.view.offline.reason) || "no_agents";
+    button.replaceWith(leaveMessageForm(T, reason, (v) => this.leaveMessage(v)));
   }
 
   async leaveMessage(values) {
