@@ -8,7 +8,7 @@ def test_an_agent_gets_hello_with_the_queue_and_the_agents(desk, waiting_visitor
     _, conversation_id = waiting_visitor()
     agent = desk(name="小王")
     hello = agent.hello
-    assert hello["protocol"] == 2
+    assert hello["protocol"] == 3
     assert hello["me"]["name"] == "小王" and hello["me"]["role"] == "agent"
     assert [c["id"] for c in hello["queue"]] == [conversation_id]
     card = hello["queue"][0]

@@ -87,10 +87,11 @@ def test_the_bot_answers_while_the_visitor_waits_and_is_silent_once_an_agent_has
     agent.call("open", {"conversation_id": conversation_id})  # reading along
     events(vis, "message")
     send(vis, "how long does shipping take")  # waiting: a confident answer, marked so
-    [reply] = events(vis, "message")
+    inbox = received(vis)
+    [reply] = [p for name, p in inbox if name == "message"]
     assert (reply["sender"], reply["intent"], reply["while_waiting"]) == \
         ("bot", "shipping_time", True)
-    view = events(vis, "conversation")[-1]
+    view = [p for name, p in inbox if name == "conversation"][-1]
     assert view["state"] == "waiting" and view["queue"]["position"] == 1  # kept its place
     assert reply in agent.events("message")  # the agent sees what the bot told them
     send(vis, "asdfgh qwerty zxcvb")  # waiting: nothing the bot is sure of, so silence
