@@ -72,13 +72,18 @@ def answer(conversation: Conversation, message: Message, locale: str,
     message_id, client_msg_id, text = message.id, message.client_msg_id, message.text
     rules = policy.Rules.current()
     misses = misses_in_a_row(conversation.id) if state == "bot" else 0
-    offline = queue.offline_reason() if state == "bot" else None
     db.session.commit()
     try:
         bot = bot or current_bot()
         verdict = verdict_of(bot, text, locale, intent)
-        turn = policy.bot_turn(verdict, misses=misses, rules=rules, offline=offline) \
+        turn = policy.bot_turn(verdict, misses=misses, rules=rules) \
             if state == "bot" else policy.waiting_turn(verdict, rules=rules)
+        if turn.action == "handoff" and turn.reason not in policy.ASKED_FOR:
+            # Only a handoff the bot starts depends on whether anyone can take the chat:
+            # asked here, not on every message.
+            offline = queue.offline_reason()
+            db.session.commit()  # end the read before the claim writes (SQLite snapshots)
+            turn = policy.bot_turn(verdict, misses=misses, rules=rules, offline=offline)
         guesses = top_guesses(bot, text, verdict.language) if turn.action == "handoff" else None
     except Exception:  # the visitor's message is stored; a person takes over
         log.exception("bot failed on message %s", message_id)

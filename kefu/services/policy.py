@@ -48,10 +48,11 @@ class Rules:
     @classmethod
     def current(cls) -> "Rules":
         """The rules as the desk's settings say now."""
-        return cls(misses_before_handoff=settings.get("clarify_misses_before_handoff"),
-                   offtopic_threshold=settings.get("offtopic_threshold"),
-                   suggest_min_confidence=settings.get("clarify_suggest_min_confidence"),
-                   answer_while_waiting=settings.get("answer_while_waiting"))
+        values = settings.all_settings()  # one query, not one per setting
+        return cls(misses_before_handoff=values["clarify_misses_before_handoff"],
+                   offtopic_threshold=values["offtopic_threshold"],
+                   suggest_min_confidence=values["clarify_suggest_min_confidence"],
+                   answer_while_waiting=values["answer_while_waiting"])
 
 
 @dataclass(frozen=True)
