@@ -59,6 +59,13 @@ class Decision:
     only for escalations (``"low_confidence"``, ``"handoff_intent"`` or
     ``"repeated_miss"``). `text` is Markdown for an answer, the "did you
     mean" prompt for a suggestion and empty for an escalation.
+
+    The remaining fields are the verdict behind the action, for a conversation
+    policy that decides the turn itself: `ranked` the top 3 intents (always, as
+    `Suggestion`), `offtopic` the probability that the message is off-topic,
+    `handoff` whether the top intent is a handoff intent, and the signals of
+    `bot.signals`: `small_talk` (an acknowledgement such as "好的" or "ok"),
+    `angry`, `asks_for_person`.
     """
 
     action: str
@@ -70,6 +77,12 @@ class Decision:
     quick_replies: tuple = ()
     links: tuple = ()
     reason: str | None = None
+    ranked: tuple = ()
+    offtopic: float = 0.0
+    handoff: bool = False
+    small_talk: bool = False
+    angry: bool = False
+    asks_for_person: bool = False
 
     def to_dict(self) -> dict:
         """Return a JSON-safe dict (tuples become lists, numbers plain floats)."""
@@ -79,6 +92,11 @@ class Decision:
             {"intent": s.intent, "title": s.title, "confidence": float(s.confidence)}
             for s in self.suggestions
         ]
+        data["ranked"] = [
+            {"intent": s.intent, "title": s.title, "confidence": float(s.confidence)}
+            for s in self.ranked
+        ]
+        data["offtopic"] = float(self.offtopic)
         data["quick_replies"] = list(self.quick_replies)
         data["links"] = [dict(link) for link in self.links]
         return data

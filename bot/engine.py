@@ -15,12 +15,14 @@ import math
 import time
 import zlib
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import sklearn
 
+from bot import signals
 from bot.classifier import FaqClassifier, softmax
 from bot.decision import (
     ConfidenceModel, Decision, Suggestion, Thresholds, choose_thresholds, confidence_features,
@@ -93,6 +95,12 @@ class FaqBot:
     def classify(self, text: str):
         """Return ``(top3, confidence)``: the three most likely ``(intent, probability)`` and
         the probability that the first is right."""
+        top3, confidence, _ = self.analyze(text)
+        return top3, confidence
+
+    def analyze(self, text: str):
+        """Return ``(top3, confidence, offtopic)``: `classify` plus the probability of the
+        off-topic class against the intents (0 without one)."""
         scores, coverage, unit = self.classifier.analyze_one(text)
         z = np.exp((scores - scores.max()) * self._inverse_temperature)
         offtopic = 0.0
@@ -110,7 +118,8 @@ class FaqBot:
             features += (self.classifier.similarity_one(unit, int(top[0])),)
         logit = self._conf_bias + sum(w * x for w, x in zip(self._conf_coef, features))
         confidence = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
-        return [(self._classes[i], p) for i, p in zip(top.tolist(), probs)], confidence
+        return ([(self._classes[i], p) for i, p in zip(top.tolist(), probs)], confidence,
+                features[3])
 
     def decide(self, text: str, *, locale: str = "en", consecutive_suggestions: int = 0) -> Decision:
         """Decide how to reply to one visitor message.
@@ -131,21 +140,25 @@ class FaqBot:
         Decision
         """
         language = detect_language(text, reply_language(locale))
-        top3, confidence = self.classify(text)
+        top3, confidence, offtopic = self.analyze(text)
         intent = self.intents.by_id[top3[0][0]]
         action, reason = decide_action(confidence, thresholds=self.thresholds,
                                        handoff=intent.handoff,
                                        consecutive_suggestions=consecutive_suggestions)
+        ranked = tuple(Suggestion(intent_id, self.intent_title(intent_id, language), round(p, 4))
+                       for intent_id, p in top3)
+        verdict = {"ranked": ranked, "offtopic": round(float(offtopic), 4),
+                   "handoff": intent.handoff, "small_talk": signals.is_acknowledgement(text),
+                   "angry": signals.is_angry(text),
+                   "asks_for_person": signals.asks_for_person(text)}
         if action == "answer":
-            return self._answer(intent, confidence, language, variant=zlib.crc32(text.encode()))
+            return replace(self._answer(intent, confidence, language,
+                                        variant=zlib.crc32(text.encode())), **verdict)
         if action == "suggest":
-            suggestions = tuple(
-                Suggestion(intent_id, self.intent_title(intent_id, language), round(p, 4))
-                for intent_id, p in top3)
             return Decision("suggest", intent.id, confidence, language, PROMPTS[language],
-                            suggestions=suggestions)
+                            suggestions=ranked, **verdict)
         return Decision("escalate", None if reason == "low_confidence" else intent.id,
-                        confidence, language, reason=reason)
+                        confidence, language, reason=reason, **verdict)
 
     def answer_intent(self, intent_id: str, *, locale: str) -> Decision:
         """Answer an intent the visitor picked from a suggestion (`KeyError` if unknown)."""

@@ -28,7 +28,7 @@ ACKNOWLEDGEMENTS = frozenset({
 #: Strong words that make a message clearly angry (not merely unhappy).
 ANGRY_WORDS = (
     "垃圾", "骗子", "骗人", "坑人", "什么破", "破网站", "气死", "太差劲", "差劲", "滚", "妈的", "他妈",
-    "操", "傻逼", "sb", "恶心", "无语死", "投诉你们", "我要投诉", "退钱",
+    "操", "傻逼", "sb", "恶心", "无语死",
     "scam", "scammer", "rip off", "ripoff", "useless", "worst", "terrible service",
     "ridiculous", "furious", "pissed", "wtf", "fuck", "shit", "damn it", "stupid bot",
     "disgusting", "unacceptable", "i'm angry", "im angry", "so angry",
@@ -43,7 +43,7 @@ PERSON_PHRASES = (
 )
 
 _NOT_WORD = re.compile(r"[\s.,!?~～…:;'\"()\[\]<>\-_*]+")
-_WORD_BOUNDARY_ASCII = {}
+_WORD_BOUNDARY_ASCII = {}  # phrase -> compiled whole-word pattern
 
 
 def _bare(text: str) -> str:

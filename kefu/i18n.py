@@ -53,11 +53,36 @@ TEXTS = {
         "en": "This chat was closed after {minutes} min without messages. Write again any "
               "time if you still need help. How did we do? Rate us from 1 to 5.",
     },
+    "handoff_cancelled": {
+        "zh": "已取消转人工，您现在又在和智能客服对话了。",
+        "en": "You left the queue; you are chatting with the assistant again.",
+    },
+    # The bot's clarifying turns (kefu.services.policy), not system notices.
+    "clarify_suggest": {
+        "zh": "我不太确定您的意思。您是想问以下哪个问题？也可以换个说法，或转人工。",
+        "en": "I'm not sure I understood. Did you mean one of these? You can also rephrase, "
+              "or talk to a person.",
+    },
+    "clarify": {
+        "zh": "抱歉，我没太明白。我可以帮您解答这些问题，也可以换个说法再问，或转人工：",
+        "en": "Sorry, I didn't quite get that. I can help with questions like these; you can "
+              "also rephrase, or talk to a person:",
+    },
+    "offtopic": {
+        "zh": "抱歉，这超出了我能帮忙的范围。我可以解答订单、配送、退换货等购物问题，比如：",
+        "en": "Sorry, that is outside what I can help with. I can answer questions about "
+              "orders, shipping, returns and the like, for example:",
+    },
+    "small_talk": {
+        "zh": "好的～还有其他问题随时问我。",
+        "en": "Glad to help! Anything else, just ask.",
+    },
 }
 
 
 NOTICE_KINDS = ("handoff", "bot_unavailable", "queue_place", "offline_no_agents",
-                "offline_after_hours", "agent_joined", "released", "closed", "idle_closed")
+                "offline_after_hours", "agent_joined", "released", "closed", "idle_closed",
+                "handoff_cancelled")
 
 
 def pick_language(value, default="en"):

@@ -7,7 +7,7 @@ from flask import current_app
 
 from kefu.services.errors import ServiceError
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 #: Every error code a client can get (acks, connect refusals, REST), each explained in
 #: docs/protocol.md; tests check that the two agree and that fuzzing meets no other.

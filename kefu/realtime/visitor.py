@@ -81,6 +81,13 @@ class VisitorNamespace(ProtocolNamespace):
         return _deliver(run_blocking(visitor_actions.request_human, visitor))
 
     @acked
+    def on_cancel_handoff(self, payload=None):
+        protocol.empty(payload, "cancel_handoff")
+        visitor = connection(NAMESPACE)["visitor"]
+        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+        return _deliver(run_blocking(visitor_actions.cancel_handoff, visitor))
+
+    @acked
     def on_typing(self, payload=None):
         typing = protocol.visitor_typing(payload)
         visitor = connection(NAMESPACE)["visitor"]

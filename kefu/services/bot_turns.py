@@ -1,27 +1,40 @@
-"""The bot's turn: ask the classifier about a visitor message and store its answer.
+"""The bot's turn: what the bot makes of a visitor message, and storing what it says.
 
-While the bot owns a conversation each visitor message gets one bot turn: an answer, a
-"did you mean" prompt, or a handoff to a person (:mod:`kefu.services.escalation`).  The
-turn is stored at most once per message, however many resends race (:func:`claim_reply`),
-and a bot failure hands the chat to a person instead of losing the message.
+Each visitor message gets at most one bot turn while the bot owns the conversation or
+the visitor waits for a person: the bot's verdict (``bot.FaqBot.decide``) goes through
+the conversation policy (:mod:`kefu.services.policy`), which picks an answer, a
+clarifying question, a polite off-topic reply, small talk, a handoff
+(:mod:`kefu.services.escalation`) or silence.  The turn is stored at most once per
+message however many resends race (:func:`claim_reply`), and a bot failure hands the
+chat to a person instead of losing the message.
 """
 import logging
+from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from kefu import i18n
 from kefu.extensions import db
-from kefu.models import Conversation, Message
-from kefu.services import escalation, lifecycle
+from kefu.models import Conversation, Message, utcnow
+from kefu.services import escalation, lifecycle, policy, queue, settings
 from kefu.services.bot_bridge import current_bot
+from kefu.services.notices import system_notice
 from kefu.services.wire import serialize_message
 
 log = logging.getLogger(__name__)
+
+#: States in which the bot takes a turn (silent in ``agent``: a person holds the chat).
+BOT_STATES = ("bot", "waiting")
+#: How many topics "I can help with ..." lists, and how far back "most asked" looks.
+TOPICS = 4
+TOPIC_DAYS = 30
 
 
 def claim_reply(message_id: int) -> bool:
     """Mark a visitor message answered; True for the one caller whose UPDATE changed it.
 
-    The claim is committed together with the reply (by :func:`bot_reply` or
+    The claim is committed together with the reply (by :func:`store_turn` or
     :func:`kefu.services.escalation.escalate`), so a crash before the reply leaves the
     message unanswered and a rival resend blocks on the row, then finds it answered.
     """
@@ -46,97 +59,135 @@ def ready_bot():
 
 def answer(conversation: Conversation, message: Message, locale: str,
            intent: str | None, bot=None) -> list:
-    """The bot's reply to ``message`` while the bot owns the chat, stored at most once.
+    """The bot's turn on ``message`` (in ``bot`` or ``waiting``), stored at most once.
 
     The bot thinks while this call holds no database connection (the transaction is
     committed first): under load, classification takes a while, and requests waiting
     for it must not hold the connections every other request needs.  Then the reply
-    is claimed and stored in one transaction.
+    is claimed and stored in one transaction.  Returns the stored replies in wire form.
     """
-    if conversation.state != "bot" or message.answered:
+    state = conversation.state
+    if state not in BOT_STATES or message.answered:
         return []
-    message_id, client_msg_id = message.id, message.client_msg_id
-    decision, guesses = think(bot, conversation.id, message.text, locale, intent)
-    return claim_and_store(conversation, message_id, client_msg_id, decision, guesses)
-
-
-def think(bot, conversation_id: int, text: str, locale: str, intent: str | None):
-    """``(decision, guesses)`` for a visitor text; ``(None, None)`` when the bot failed.
-
-    Reads the suggestion streak, then commits, so the bot thinks while this session
-    holds no database connection (and, on SQLite, no write lock).
-    """
-    streak = consecutive_suggestions(conversation_id)
+    message_id, client_msg_id, text = message.id, message.client_msg_id, message.text
+    rules = policy.Rules.current()
+    misses = misses_in_a_row(conversation.id) if state == "bot" else 0
     db.session.commit()
     try:
         bot = bot or current_bot()
-        decision = verdict(bot, text, locale, intent, streak)
-        guesses = top_guesses(bot, text, decision.language) \
-            if decision.action == "escalate" else None
-        return decision, guesses
-    except Exception:  # the visitor's message is stored (or will be); a person takes over
-        log.exception("bot failed on a message of conversation %s", conversation_id)
-        return None, None
-
-
-def claim_and_store(conversation: Conversation, message_id: int, client_msg_id: str,
-                    decision, guesses) -> list:
-    """Claim the stored visitor message ``message_id`` and store the turn ``think`` decided."""
-    if not claim_reply(message_id) or conversation.state != "bot":
+        verdict = verdict_of(bot, text, locale, intent)
+        turn = policy.bot_turn(verdict, misses=misses, rules=rules) \
+            if state == "bot" else policy.waiting_turn(verdict, rules=rules)
+        if turn.action == "handoff" and turn.reason not in policy.ASKED_FOR:
+            # Only a handoff the bot starts depends on whether anyone can take the chat:
+            # asked here, not on every message.
+            offline = queue.offline_reason()
+            db.session.commit()  # end the read before the claim writes (SQLite snapshots)
+            turn = policy.bot_turn(verdict, misses=misses, rules=rules, offline=offline)
+        guesses = top_guesses(bot, text, verdict.language) if turn.action == "handoff" else None
+    except Exception:  # the visitor's message is stored; a person takes over
+        log.exception("bot failed on message %s", message_id)
+        verdict = turn = guesses = None
+        if state != "bot":
+            return []  # already waiting for a person: nothing more to do
+    if turn is not None and turn.action == "silent":
+        return []
+    if not claim_reply(message_id) or conversation.state != state:
         db.session.rollback()
         return []
-    if decision is None:
+    if turn is None:
         return escalation.escalate(conversation, "bot_error", text_key="bot_unavailable",
                                    reply_to=client_msg_id)
-    return store_turn(conversation, client_msg_id, decision, guesses)
+    return store_turn(conversation, client_msg_id, verdict, turn, bot=bot, guesses=guesses,
+                      waiting=state == "waiting")
 
 
-def verdict(bot, text: str, locale: str, intent: str | None, streak: int):
+def verdict_of(bot, text: str, locale: str, intent: str | None):
     """What the bot makes of a message: the tapped suggestion's answer, else its decision."""
     if intent is not None:
         try:
             return bot.answer_intent(intent, locale=locale)
         except KeyError:
             pass  # unknown suggestion id: classify the text instead
-    return bot.decide(text, locale=locale, consecutive_suggestions=streak)
+    return bot.decide(text, locale=locale)
 
 
-def consecutive_suggestions(conversation_id: int) -> int:
-    """How many of the latest bot turns in a row were "did you mean" prompts."""
-    actions = db.session.scalars(
-        select(Message.bot_action).where(Message.conversation_id == conversation_id,
-                                         Message.sender == "bot")
-        .order_by(Message.id.desc()).limit(5)
-    ).all()
+def misses_in_a_row(conversation_id: int) -> int:
+    """Clarifying bot turns in a row just before now (small talk and off-topic replies
+    neither count nor break the row; an answer or a system notice ends it)."""
+    rows = db.session.execute(
+        select(Message.sender, Message.bot_action)
+        .where(Message.conversation_id == conversation_id,
+               Message.sender.in_(("bot", "system")))
+        .order_by(Message.id.desc()).limit(20)).all()
     count = 0
-    for action in actions:
-        if action != "suggest":
+    for sender, action in rows:
+        if sender == "system" or action not in policy.MISSES + policy.NEUTRAL:
             break
-        count += 1
+        count += action in policy.MISSES
     return count
 
 
-def store_turn(conversation: Conversation, reply_to: str, decision, guesses) -> list:
-    """Store the bot's reply (or hand off, as the decision says); commits."""
-    if decision.action == "escalate":
-        return escalation.escalate(conversation, decision.reason or "low_confidence",
-                                   reply_to=reply_to, decision=decision, guesses=guesses,
-                                   actor=lifecycle.BOT)
-    reply = reply_message(conversation, reply_to, decision)
+def store_turn(conversation: Conversation, reply_to: str, verdict, turn, *, bot,
+               guesses=None, waiting=False) -> list:
+    """Store what the turn says (or hand off, or offer the form); commits."""
+    if turn.action == "handoff":
+        return escalation.escalate(conversation, turn.reason, reply_to=reply_to,
+                                   decision=verdict, guesses=guesses, actor=lifecycle.BOT)
+    if turn.action == "offer_form":
+        offer = system_notice(conversation, f"offline_{turn.reason}",
+                              extra={"offline": turn.reason, "form": "leave_message",
+                                     "offered": True})
+        offer.reply_to = reply_to
+        db.session.commit()
+        return [serialize_message(offer)]
+    lang = verdict.language
+    extra = decision_extra(verdict)
+    text, suggestions = verdict.text, extra["suggestions"]
+    if turn.action == "answer":
+        extra["while_waiting"] = waiting
+    elif turn.action == "suggest":
+        text = verdict.text if verdict.action == "suggest" else i18n.text("clarify_suggest", lang)
+        suggestions = [{"intent": s.intent, "title": s.title, "confidence": float(s.confidence)}
+                       for s in verdict.ranked[:3]] or suggestions
+    elif turn.action in ("clarify", "offtopic"):
+        text = i18n.text(turn.action, lang)
+        suggestions = topics(bot, lang)
+    else:  # small talk
+        text = i18n.text("small_talk", lang)
+        suggestions = []
+    if turn.action != "answer":
+        extra.update(quick_replies=[], links=[], offer_human=turn.action != "small_talk")
+    extra["suggestions"] = suggestions
+    reply = Message(
+        conversation=conversation, sender="bot", text=text, reply_to=reply_to,
+        intent=verdict.intent if turn.action in ("answer", "suggest") else None,
+        confidence=round(float(verdict.confidence), 4), bot_action=turn.action, extra=extra)
+    db.session.add(reply)
     db.session.commit()
     return [serialize_message(reply)]
 
 
-def reply_message(conversation: Conversation, reply_to: str, decision) -> Message:
-    """The bot's answer as a new row in the session (not committed): not for handoffs."""
-    reply = Message(
-        conversation=conversation, sender="bot", text=decision.text,
-        reply_to=reply_to, intent=decision.intent,
-        confidence=round(float(decision.confidence), 4), bot_action=decision.action,
-        extra=decision_extra(decision),
-    )
-    db.session.add(reply)
-    return reply
+def topics(bot, lang: str) -> list:
+    """The topics "I can help with ..." offers: the setting, else the most asked answers.
+
+    Only answerable intents qualify: no handoff intents and no small talk.  With too
+    little history, the FAQ's own order fills the list.
+    """
+    eligible = {i.id: i for i in bot.intents
+                if not i.handoff and Path(i.source or "").stem != "smalltalk"}
+    chosen = [i for i in (settings.get("clarify_topics") or []) if i in eligible]
+    if not chosen:
+        since = utcnow() - timedelta(days=TOPIC_DAYS)
+        asked = db.session.execute(
+            select(Message.intent, func.count(Message.id))
+            .where(Message.sender == "bot", Message.bot_action == "answer",
+                   Message.intent.is_not(None), Message.created_at >= since)
+            .group_by(Message.intent).order_by(func.count(Message.id).desc()).limit(50)).all()
+        chosen = [i for i, _ in asked if i in eligible]
+        chosen += [i for i in eligible if i not in chosen]
+    return [{"intent": i, "title": bot.intent_title(i, lang), "confidence": None}
+            for i in chosen[:TOPICS]]
 
 
 def top_guesses(bot, text: str, lang: str) -> list:

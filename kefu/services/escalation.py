@@ -11,7 +11,8 @@ from kefu.services.notices import system_notice
 from kefu.services.queue import Queue, minutes
 from kefu.services.wire import serialize_message
 
-REASONS = ("low_confidence", "handoff_intent", "visitor_request", "repeated_miss", "bot_error")
+REASONS = ("low_confidence", "handoff_intent", "visitor_request", "repeated_miss", "angry",
+           "bot_error")
 
 
 def escalate(conversation: Conversation, reason: str, *, reply_to=None,

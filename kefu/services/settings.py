@@ -42,6 +42,12 @@ DEFAULTS = {
     "abandon_after_seconds": None,
     "idle_close_after_seconds": None,
     "sticky_agent_seconds": None,
+    # The conversation policy (kefu.services.policy): clarify before handing off.
+    "clarify_misses_before_handoff": 2,  # the Nth unclear message in a row hands off
+    "clarify_suggest_min_confidence": 0.15,  # "did you mean" from here, else the topics
+    "offtopic_threshold": 0.7,  # P(off-topic) from which a message is politely declined
+    "answer_while_waiting": True,  # the bot answers confident questions in the queue
+    "clarify_topics": None,  # intent ids "I can help with" lists; None: the most asked
 }
 #: Settings whose default comes from the configuration (``KEFU_<NAME>``), not from here.
 CONFIGURED = {"abandon_after_seconds": "ABANDON_AFTER_SECONDS",
@@ -200,6 +206,21 @@ def validate(key, value):
         value = _questions(value)
     elif key == "widget_origins":
         value = _origins(value)
+    elif key == "clarify_misses_before_handoff":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10:
+            raise ServiceError("invalid_type", f"{key} must be a whole number from 1 to 10.")
+    elif key in ("clarify_suggest_min_confidence", "offtopic_threshold"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) \
+                or not 0 <= value <= 1:
+            raise ServiceError("invalid_type", f"{key} must be a number from 0 to 1.")
+        value = float(value)
+    elif key == "answer_while_waiting":
+        if not isinstance(value, bool):
+            raise ServiceError("invalid_type", f"{key} must be true or false.")
+    elif key == "clarify_topics" and value is not None:
+        if not isinstance(value, list) or len(value) > 10 or not all(
+                isinstance(v, str) and 0 < len(v) <= 64 for v in value):
+            raise ServiceError("invalid_type", f"{key} must be null or a list of intent ids.")
     return value
 
 

@@ -1,4 +1,5 @@
-"""What a visitor does: connect, write, ask for a person, type, read, rate, leave a message.
+"""What a visitor does: connect, write, ask for a person (or no longer), type, read, rate,
+leave a message.
 
 Each function is the one service call of a ``/visitor`` event.  It finds the visitor's
 conversation from the public id in its token, commits, and returns an
@@ -15,6 +16,7 @@ from kefu.services import (
     tickets, visitor_presence, visitors,
 )
 from kefu.services.errors import ServiceError
+from kefu.services.notices import system_notice
 from kefu.services.outcomes import Outcome
 from kefu.services.visitor_history import visible_to_visitor
 from kefu.services.wire import serialize_message
@@ -54,12 +56,9 @@ def post_message(public_id: str, client_msg_id: str, text: str,
                  intent: str | None = None) -> Outcome:
     """Store a visitor message (once per visitor and client_msg_id) with the bot's answer.
 
-    The bot thinks first, holding no database connection; then the message, the bot's
-    reply and the conversation's changes are committed in one transaction, so the ack
-    (sent after this returns) still means "committed" and a crash leaves either both
-    rows or neither.  A handoff or a bot failure commits the message first and then hands
-    off (:func:`kefu.services.bot_turns.claim_and_store`), as a resend that lost its
-    reply does.
+    The message is committed first (the ack means "stored"); then the bot's turn
+    (:func:`kefu.services.bot_turns.answer`: it thinks holding no database connection,
+    the policy decides, and the reply is claimed and stored in its own transaction).
 
     A resend is acknowledged as a ``duplicate`` and delivered to nobody, unless its first
     copy was stored but never answered (a crash before the bot's reply): while the bot
@@ -74,17 +73,11 @@ def post_message(public_id: str, client_msg_id: str, text: str,
             return _resent(existing, locale, intent, bot)
         conversation = lifecycle.open_or_create(visitor)
     was = conversation.state
-    decision = guesses = None
-    if was == "bot":
-        decision, guesses = bot_turns.think(bot, conversation.id, text, locale, intent)
-    answered_now = decision is not None and decision.action != "escalate"
     message = Message(conversation=conversation, visitor_id=visitor_id, sender="visitor",
-                      text=text, client_msg_id=client_msg_id, answered=answered_now)
+                      text=text, client_msg_id=client_msg_id, answered=False)
     db.session.add(message)
     language.note_visitor_text(conversation, text)
     visitors.note_seen(visitor)
-    reply = bot_turns.reply_message(conversation, client_msg_id, decision) \
-        if answered_now else None
     try:
         db.session.commit()
     except IntegrityError:  # a resend (the unique client_msg_id), or a race from another tab
@@ -94,13 +87,7 @@ def post_message(public_id: str, client_msg_id: str, text: str,
             raise
         return _resent(existing, locale, intent, bot)
     stored = serialize_message(message)
-    if reply is not None:
-        replies = [serialize_message(reply)]
-    elif was == "bot":  # a handoff or a bot failure: the message is committed, then claimed
-        replies = bot_turns.claim_and_store(conversation, message.id, client_msg_id,
-                                            decision, guesses)
-    else:
-        replies = []
+    replies = bot_turns.answer(conversation, message, locale, intent, bot)
     outcome = _answered(conversation, stored, replies, was)
     drafted = assist.draft(conversation, message, locale, bot)  # state agent only
     if drafted is not None:
@@ -153,6 +140,26 @@ def request_human(public_id: str) -> Outcome:
     if escalated:
         assignment.settle(outcome, agents=False)
     return outcome
+
+
+def cancel_handoff(public_id: str) -> Outcome:
+    """The waiting visitor changes their mind: back to the bot, out of the queue.
+
+    Only a conversation that is ``waiting`` can go back (``invalid_state`` otherwise:
+    with the bot already there is nothing to cancel, and once an agent holds the chat
+    the agent releases it).
+    """
+    conversation = _open(public_id)
+    if conversation is None or conversation.state != "waiting":
+        raise ServiceError("invalid_state", "Only a chat waiting for a person can go back "
+                                            "to the assistant.")
+    lifecycle.transition(conversation, "bot", lifecycle.VISITOR, "cancel_handoff",
+                         assigned_agent_id=None)
+    back = system_notice(conversation, "handoff_cancelled")
+    db.session.commit()
+    outcome = presenters.change(conversation, messages=[back])
+    outcome.ack = {"conversation": outcome.view}
+    return assignment.settle(outcome, agents=False)
 
 
 def _open(public_id: str):

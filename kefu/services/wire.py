@@ -23,4 +23,7 @@ def serialize_message(m: Message) -> dict:
         "quick_replies": extra.get("quick_replies", []),
         "links": extra.get("links", []),
         "notice": extra.get("notice") if m.sender == "system" else None,
+        "while_waiting": bool(extra.get("while_waiting")),
+        "offer_human": bool(extra.get("offer_human")),
+        "offer_form": extra.get("form") if m.sender == "system" and extra.get("offered") else None,
     }

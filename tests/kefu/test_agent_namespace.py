@@ -8,7 +8,7 @@ def test_an_agent_gets_hello_with_the_queue_and_the_agents(desk, waiting_visitor
     _, conversation_id = waiting_visitor()
     agent = desk(name="小王")
     hello = agent.hello
-    assert hello["protocol"] == 2
+    assert hello["protocol"] == 3
     assert hello["me"]["name"] == "小王" and hello["me"]["role"] == "agent"
     assert [c["id"] for c in hello["queue"]] == [conversation_id]
     card = hello["queue"][0]
@@ -172,12 +172,12 @@ def test_system_notices_carry_their_kind_and_parameters_to_the_agent(desk, waiti
 
 def test_open_shows_the_handoff_reason_guesses_and_visitor_details(
         desk, visitor, bot_phrases):
+    agent = desk()  # someone online: the second miss queues the visitor
     vis = visitor(locale="zh", page={"url": "https://shop.example/cart", "title": "Cart"})
     first, second = bot_phrases["unsure"]
     send(vis, first)
-    send(vis, second)
-    agent = desk()
-    conversation_id = agent.hello["queue"][0]["id"]
+    conversation_id = send(vis, second)["message"]["conversation_id"]
+    assert [c["id"] for c in agent.events("queue")[-1]["queue"]] == [conversation_id]
     detail = agent.call("open", {"conversation_id": conversation_id})["conversation"]
     assert detail["handoff"]["reason"] == "repeated_miss"
     guesses = detail["handoff"]["guesses"]

@@ -21,7 +21,6 @@ def conversation(app, conversation_id):
 
 
 @pytest.mark.parametrize("kind, reason", [
-    ("off_topic", "low_confidence"),
     ("handoff", "handoff_intent"),
     ("unsure", "repeated_miss"),
 ])
@@ -81,19 +80,38 @@ def test_queue_places_move_up_as_the_queue_moves(desk, waiting_visitor):
     assert views[-1]["id"] == second_id and views[-1]["queue"]["position"] == 1
 
 
-def test_the_bot_stays_silent_once_a_person_is_involved(app, desk, waiting_visitor):
-    vis, conversation_id = waiting_visitor()
-    events(vis, "message")
-    send(vis, "how long does shipping take")  # waiting: the bot must not answer
-    assert events(vis, "message") == []
+def test_the_bot_answers_while_the_visitor_waits_and_is_silent_once_an_agent_has_it(
+        app, desk, waiting_visitor):
     agent = desk()
+    vis, conversation_id = waiting_visitor()
+    agent.call("open", {"conversation_id": conversation_id})  # reading along
+    events(vis, "message")
+    send(vis, "how long does shipping take")  # waiting: a confident answer, marked so
+    inbox = received(vis)
+    [reply] = [p for name, p in inbox if name == "message"]
+    assert (reply["sender"], reply["intent"], reply["while_waiting"]) == \
+        ("bot", "shipping_time", True)
+    view = [p for name, p in inbox if name == "conversation"][-1]
+    assert view["state"] == "waiting" and view["queue"]["position"] == 1  # kept its place
+    assert reply in agent.events("message")  # the agent sees what the bot told them
+    send(vis, "asdfgh qwerty zxcvb")  # waiting: nothing the bot is sure of, so silence
+    assert events(vis, "message") == []
     agent.call("claim", {"conversation_id": conversation_id})
     assert [m["notice"]["kind"] for m in events(vis, "message")] == ["agent_joined"]
-    send(vis, "how long does shipping take", intent="shipping_time")  # agent: neither
+    send(vis, "how long does shipping take", intent="shipping_time")  # agent: silent
+    send(vis, "how much is shipping")
     assert events(vis, "message") == []
-    senders = [m["sender"] for m in agent.call(
-        "open", {"conversation_id": conversation_id})["conversation"]["messages"]]
-    assert "bot" not in senders
+    bot_lines = [m for m in agent.call("open", {"conversation_id": conversation_id})
+                 ["conversation"]["messages"] if m["sender"] == "bot"]
+    assert [m["while_waiting"] for m in bot_lines] == [True]
+
+
+def test_with_answers_while_waiting_off_the_bot_is_silent_in_the_queue(app, waiting_visitor):
+    put_setting(app, "answer_while_waiting", False)
+    vis, _ = waiting_visitor()
+    events(vis, "message")
+    send(vis, "how long does shipping take")
+    assert events(vis, "message") == []
 
 
 def test_transfer_moves_the_chat_and_keeps_the_note_private(app, desk, waiting_visitor):
@@ -213,13 +231,15 @@ def test_an_agent_coming_online_clears_the_offline_notice(app, desk, waiting_vis
     assert view["offline"] is None and view["queue"]["position"] == 1
 
 
-def test_a_low_confidence_handoff_shows_the_real_bots_top_guesses(app, visitor, desk):
+def test_an_unclear_handoff_shows_the_real_bots_top_guesses(app, visitor, desk):
     vis = visitor()
     session_of(vis)
+    agent = desk()
+    send(vis, "问一下那个东西")  # the first miss is clarified, the second hands off
     conversation_id = send(vis, "问一下那个东西")["message"]["conversation_id"]
     assert conversation(app, conversation_id).state == "waiting"
-    detail = desk().call("open", {"conversation_id": conversation_id})["conversation"]
-    assert detail["handoff"]["reason"] == "low_confidence"
+    detail = agent.call("open", {"conversation_id": conversation_id})["conversation"]
+    assert detail["handoff"]["reason"] == "repeated_miss"
     guesses = detail["handoff"]["guesses"]
     assert len(guesses) == 3 and all(g["intent"] and g["title"] for g in guesses)
     assert guesses == sorted(guesses, key=lambda g: -g["confidence"])

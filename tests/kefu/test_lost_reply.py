@@ -47,12 +47,13 @@ def test_a_resend_of_a_message_that_lost_its_reply_is_answered_once(app, visitor
     assert _answers(app, conversation_id, "lost") == ["bot"]
 
 
-def test_a_lost_reply_is_not_made_up_once_a_person_has_the_chat(app, visitor):
+def test_a_lost_reply_is_not_made_up_once_a_person_has_the_chat(app, visitor, desk):
     token, conversation_id = _chat(visitor)
     _stored_without_reply(app, conversation_id, "lost")
     sio = visitor(token=token)
     session_of(sio)
     assert sio.emit("request_human", {}, namespace="/visitor", callback=True)["ok"] is True
+    assert desk().call("claim", {"conversation_id": conversation_id})["ok"] is True
     events(sio, "message")
     ack = send(sio, QUESTION, client_msg_id="lost")
     assert ack["duplicate"] is True

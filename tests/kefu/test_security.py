@@ -197,7 +197,8 @@ def test_searches_are_rate_limited_per_user(app_factory):
     assert response.get_json()["error"]["code"] == "rate_limited"
 
 
-VISITOR_EVENTS = ["message", "request_human", "typing", "read", "rate", "leave_message"]
+VISITOR_EVENTS = ["message", "request_human", "cancel_handoff", "typing", "read", "rate",
+                  "leave_message"]
 
 
 @pytest.mark.parametrize("event", VISITOR_EVENTS)
@@ -228,6 +229,7 @@ def test_visitor_strings_reach_agents_verbatim_for_escaping_at_display(visitor, 
     ("typing", {"typing": True}),
     ("read", {"message_id": 1}),
     ("request_human", {}),
+    ("cancel_handoff", {}),
 ])
 def test_cheap_visitor_events_are_rate_limited_too(app_factory, event, payload):
     from kefu.extensions import socketio

@@ -19,7 +19,7 @@ def test_new_visitor_gets_a_token_and_an_english_greeting(visitor):
     assert session["conversation_id"] is None and session["state"] == "bot"
     assert session["messages"] == []
     assert session["greeting"].startswith("Hi")
-    assert session["protocol"] == 2
+    assert session["protocol"] == 3
 
 
 def test_chinese_locale_gets_a_chinese_greeting(visitor):

@@ -47,6 +47,8 @@ export const TEXTS = {
     notice_released: "您现在又在和智能客服对话了。",
     notice_closed: "对话已结束。请为本次服务打分（1-5）。",
     notice_idle_closed: "{minutes} 分钟内双方都没有新消息，对话已自动结束。如还需帮助，请随时再发消息。请为本次服务打分（1-5）。",
+    notice_handoff_cancelled: "已取消转人工，您现在又在和智能客服对话了。",
+    reason_angry: "访客情绪激动", whileWaiting: "排队期间机器人回答",
   },
   en: {
     workspace: "Agent workspace", chats: "Chats", tickets: "Messages", search: "Search", canned: "Canned replies",
@@ -89,6 +91,8 @@ export const TEXTS = {
     notice_released: "You are chatting with the assistant again.",
     notice_closed: "This chat was closed. How did we do? Rate us from 1 to 5.",
     notice_idle_closed: "This chat was closed after {minutes} min without messages. Write again any time if you still need help. How did we do? Rate us from 1 to 5.",
+    notice_handoff_cancelled: "You left the queue; you are chatting with the assistant again.",
+    reason_angry: "Visitor is angry", whileWaiting: "answered by the bot while waiting",
   },
 };
 

@@ -82,6 +82,7 @@ export function messageRow(m, { readUpTo, onInsertDraft = null }) {
       chip.append(bar, el("span", "pct", percent(m.confidence)));
     }
     if (m.action && m.action !== "answer") chip.append(el("span", "action", m.action));
+    if (m.while_waiting) chip.append(el("span", "action", t("whileWaiting")));
     row.append(chip);
   }
   if (m.sender === "agent" && typeof m.id === "number" && readUpTo >= m.id) {

@@ -44,6 +44,7 @@ class KefuWidget {
       send: () => this.sendFromInput(),
       typed: () => this.typed(),
       requestHuman: () => this.requestHuman(),
+      cancelHandoff: () => this.cancelHandoff(),
       sound: () => this.toggleSound(),
     }));
     adoptStyles(this.root, EARLIER_CSS + PRECHAT_CSS);
@@ -188,7 +189,10 @@ class KefuWidget {
   addMessage(m) {
     const key = this.keyOf(m);
     const existing = this.rendered.get(key);
-    const node = messageNode(T, m, (text, intent) => this.send(text, intent));
+    const node = messageNode(T, m, (text, intent) => this.send(text, intent), {
+      requestHuman: () => this.requestHuman(),
+      leaveMessage: (button) => this.offerForm(button),
+    });
     if (m.sender === "visitor" && typeof m.id === "number") setReceipt(T, node, m.id, this.readUpTo);
     // By id, so an ack that comes after its own reply still puts the question first.
     if (existing) existing.remove();
@@ -318,6 +322,7 @@ class KefuWidget {
     this.banner.textContent = waiting ? queueText(T, c.queue) : "";
     this.banner.classList.toggle("show", waiting);
     this.humanButton.hidden = c.state === "waiting" || c.state === "agent";
+    this.cancelButton.hidden = c.state !== "waiting";
     if (c.state !== "agent") this.typingIn.show({ typing: false });
     if (c.offline && c.state === "waiting") {
       this.showExtra("leave:" + c.id, () => leaveMessageForm(T, c.offline.reason, (v) => this.leaveMessage(v), this.emailReplies));
@@ -352,6 +357,21 @@ class KefuWidget {
     this.humanButton.disabled = false;
     if (ack.ok && ack.conversation) this.applyConversation(ack.conversation);
     else if (!ack.ok) this.setStatus(errorText(T, ack.error));
+  }
+
+  /** The visitor left the queue: back to the bot (``cancel_handoff``). */
+  async cancelHandoff() {
+    this.cancelButton.disabled = true;
+    const ack = await this.call("cancel_handoff", {});
+    this.cancelButton.disabled = false;
+    if (ack.ok && ack.conversation) this.applyConversation(ack.conversation);
+    else if (!ack.ok) this.setStatus(errorText(T, ack.error));
+  }
+
+  /** The form offered (not forced) while the bot stays first line: shown on request. */
+  offerForm(button) {
+    const reason = (this.view && this.view.offline && this.view.offline.reason) || "no_agents";
+    button.replaceWith(leaveMessageForm(T, reason, (v) => this.leaveMessage(v)));
   }
 
   async leaveMessage(values) {

@@ -77,6 +77,11 @@ export function buildPanel(T, on) {
   humanButton.type = "button";
   humanButton.dataset.kefu = "human";
   humanButton.addEventListener("click", on.requestHuman);
+  const cancelButton = el("button", "cancel-handoff", T.cancelHandoff);
+  cancelButton.type = "button";
+  cancelButton.dataset.kefu = "cancel-handoff";
+  cancelButton.hidden = true;
+  cancelButton.addEventListener("click", on.cancelHandoff);
   const soundButton = el("button", "sound", T.sound);
   soundButton.type = "button";
   soundButton.dataset.kefu = "sound";
@@ -88,11 +93,11 @@ export function buildPanel(T, on) {
   const reason = el("div", "error");
   reason.dataset.kefu = "input-error";
   reason.setAttribute("role", "alert");
-  tools.append(humanButton, soundButton, counter);
+  tools.append(humanButton, cancelButton, soundButton, counter);
 
   panel.append(header, status, banner, log, typingLine, reason, form, tools, announcer);
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); on.close(); } });
   root.append(panel, launcher);
   return { root, launcher, badge, panel, subtitle, status, banner, log, form, input, typingLine,
-    humanButton, soundButton, counter, reason, announcer, setViewportCss };
+    humanButton, cancelButton, soundButton, counter, reason, announcer, setViewportCss };
 }

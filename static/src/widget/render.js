@@ -28,21 +28,45 @@ function chipRow(items, label, choose) {
   return chips;
 }
 
+/** A button under a message that does one thing (talk to a person, leave a message). */
+function offerButton(text, kefu, onClick) {
+  const button = el("button", "offer", text);
+  button.type = "button";
+  button.dataset.kefu = kefu;
+  button.addEventListener("click", onClick);
+  return button;
+}
+
 /**
- * One message in the log: who wrote it, its body, and the suggestions ("Did you mean…")
- * or quick replies under a bot answer; clicking one calls ``choose(text, intent)``.
+ * One message in the log: who wrote it, its body, and the suggestions ("Did you mean…",
+ * or the topics of "I can help with…") or quick replies under a bot answer; clicking one
+ * calls ``choose(text, intent)``.  ``offers`` holds ``requestHuman()`` and
+ * ``leaveMessage(button)`` for the buttons a clarifying turn or an offline offer carries.
  */
-export function messageNode(T, m, choose) {
+export function messageNode(T, m, choose, offers = {}) {
   const node = el("div", "msg " + m.sender);
   node.dataset.sender = m.sender;
   if (typeof m.id === "number") node.dataset.id = m.id;
   if (m.intent) node.dataset.intent = m.intent;
+  if (m.action) node.dataset.action = m.action;
   if (m.sender === "agent" && m.sender_name) node.appendChild(el("div", "who", m.sender_name));
+  if (m.while_waiting) {
+    node.dataset.whileWaiting = "true";
+    node.appendChild(el("div", "tag", T.whileYouWait));
+  }
   node.appendChild(renderBody(m));
   if (m.suggestions && m.suggestions.length) {
-    node.appendChild(chipRow(m.suggestions, T.didYouMean, choose));
+    const label = m.action === "suggest" ? T.didYouMean : T.canHelpWith;
+    node.appendChild(chipRow(m.suggestions, label, choose));
   } else if (m.quick_replies && m.quick_replies.length) {
     node.appendChild(chipRow(m.quick_replies.map((q) => ({ title: q })), null, choose));
+  }
+  if (m.offer_human && offers.requestHuman) {
+    node.appendChild(offerButton(T.talkToHuman, "offer-human", () => offers.requestHuman()));
+  }
+  if (m.offer_form && offers.leaveMessage) {
+    const button = offerButton(T.leaveMessage, "offer-leave", () => offers.leaveMessage(button));
+    node.appendChild(button);
   }
   return node;
 }

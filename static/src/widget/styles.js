@@ -37,6 +37,8 @@ header { padding-top: calc(12px + env(safe-area-inset-top, 0px)); }
 .chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; max-width: 90%; }
 .chips .label { font-size: 12px; color: #57606a; width: 100%; }
 .chip { border: 1px solid #1a5fd0; color: #1a5fd0; background: #fff; border-radius: 22px; padding: 4px 12px; min-height: 44px; cursor: pointer; font-size: 14px; }
+.offer { display: inline-block; margin-top: 6px; border: 1px solid #57606a; color: #24292f; background: #fff; border-radius: 22px; padding: 4px 12px; min-height: 44px; cursor: pointer; font-size: 14px; }
+.msg .tag { font-size: 12px; color: #57606a; margin-bottom: 2px; }
 form { display: flex; border-top: 1px solid #d0d7de; padding: 8px; gap: 6px; background: #fff; }
 textarea { flex: 1; resize: none; border: 1px solid #8c959f; border-radius: 8px; padding: 10px; font-size: 16px; height: 44px; }
 form button { background: #1a5fd0; color: #fff; border: 0; border-radius: 8px; padding: 0 14px; min-width: 44px; min-height: 44px; cursor: pointer; font-size: 15px; }
