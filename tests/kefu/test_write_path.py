@@ -38,22 +38,6 @@ def _write_transactions(log):
     return count
 
 
-def test_an_answered_message_and_its_reply_commit_in_one_transaction(app, visitor):
-    sio = visitor()
-    session_of(sio)
-    send(sio, "hello")  # the first message also opens the conversation
-    with app.app_context():
-        log = _transactions(db.engine)
-    ack = send(sio, "how long does shipping take", client_msg_id="q")
-    assert ack["ok"] is True
-    assert _write_transactions(log) == 1, log
-    assert log.count("SELECT") <= 2, log
-    with app.app_context():
-        rows = db.session.scalars(db.select(Message).where(
-            (Message.client_msg_id == "q") | (Message.reply_to == "q"))).all()
-        assert sorted((m.sender, m.answered) for m in rows) == [("bot", False), ("visitor", True)]
-
-
 def test_a_handoff_commits_the_message_before_handing_off(app, visitor):
     sio = visitor()
     session_of(sio)
