@@ -28,6 +28,16 @@ def _deliver(outcome):
     return protocol.ok(**outcome.ack)
 
 
+def _cheap_event(service, *args):
+    """One of the cheap events (rate-limited together): the visitor's service call, delivered.
+
+    The payload is validated by the caller first, so a bad one costs no limit hit.
+    """
+    visitor = connection(NAMESPACE)["visitor"]
+    ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
+    return _deliver(run_blocking(service, visitor, *args))
+
+
 class VisitorNamespace(ProtocolNamespace):
     """Visitors connect with an optional token, send messages and get answers."""
 
@@ -76,37 +86,24 @@ class VisitorNamespace(ProtocolNamespace):
     @acked
     def on_request_human(self, payload=None):
         protocol.empty(payload, "request_human")
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_actions.request_human, visitor))
+        return _cheap_event(visitor_actions.request_human)
 
     @acked
     def on_cancel_handoff(self, payload=None):
         protocol.empty(payload, "cancel_handoff")
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_actions.cancel_handoff, visitor))
+        return _cheap_event(visitor_actions.cancel_handoff)
 
     @acked
     def on_typing(self, payload=None):
-        typing = protocol.visitor_typing(payload)
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_actions.typing, visitor, typing))
+        return _cheap_event(visitor_actions.typing, protocol.visitor_typing(payload))
 
     @acked
     def on_read(self, payload=None):
-        message_id = protocol.visitor_read(payload)
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_actions.mark_read, visitor, message_id))
+        return _cheap_event(visitor_actions.mark_read, protocol.visitor_read(payload))
 
     @acked
     def on_rate(self, payload=None):
-        rating, comment = protocol.rating(payload)
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_actions.rate, visitor, rating, comment))
+        return _cheap_event(visitor_actions.rate, *protocol.rating(payload))
 
     @acked
     def on_leave_message(self, payload=None):
@@ -122,21 +119,12 @@ class VisitorNamespace(ProtocolNamespace):
 
     @acked
     def on_sync(self, payload=None):
-        after_id = protocol.sync(payload)
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_catchup.sync, visitor, after_id))
+        return _cheap_event(visitor_catchup.sync, protocol.sync(payload))
 
     @acked
     def on_history(self, payload=None):
-        before_id = protocol.history(payload)
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_catchup.history, visitor, before_id))
+        return _cheap_event(visitor_catchup.history, protocol.history(payload))
 
     @acked
     def on_profile(self, payload=None):
-        name, email = protocol.profile(payload)
-        visitor = connection(NAMESPACE)["visitor"]
-        ratelimit.require("VISITOR_EVENT_RATE_LIMIT", "event", visitor)
-        return _deliver(run_blocking(visitor_profile.set_profile, visitor, name, email))
+        return _cheap_event(visitor_profile.set_profile, *protocol.profile(payload))

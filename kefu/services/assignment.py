@@ -21,6 +21,21 @@ from kefu.services.queue import Queue, oldest_waiting_id
 MAX_ROUND = 200
 
 
+def taken_or_moved(conversation_id: int, only: str) -> ServiceError:
+    """Why a move to ``agent`` (a claim, a takeover) found the conversation elsewhere.
+
+    ``already_claimed`` when another agent holds it now, ``not_found`` when it is gone,
+    else ``invalid_state`` with ``only`` saying which conversations the move applies to.
+    """
+    db.session.rollback()
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        return ServiceError("not_found", f"There is no conversation {conversation_id}.")
+    if conversation.state == "agent":
+        return ServiceError("already_claimed", "Another agent has taken this conversation.")
+    return ServiceError("invalid_state", f"{only}, not '{conversation.state}'.")
+
+
 def claim(conversation_id: int, user_id: int, *, auto: bool = False,
           reason: str | None = None) -> Outcome:
     """Give a waiting conversation to ``user_id`` (by hand, or ``auto``-assigned).
@@ -36,14 +51,7 @@ def claim(conversation_id: int, user_id: int, *, auto: bool = False,
                                      reason or ("auto_assign" if auto else "claim"),
                                      from_state="waiting", assigned_agent_id=me["id"])
     except ServiceError:
-        db.session.rollback()
-        conversation = db.session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise ServiceError("not_found", f"There is no conversation {conversation_id}.")
-        if conversation.state == "agent":
-            raise ServiceError("already_claimed", "Another agent has taken this conversation.")
-        raise ServiceError("invalid_state",
-                           f"Only waiting conversations can be claimed, not '{conversation.state}'.")
+        raise taken_or_moved(conversation_id, "Only waiting conversations can be claimed")
     conversation = db.session.scalars(select(Conversation).where(
         Conversation.id == conversation_id).execution_options(populate_existing=True)).one()
     event.data = {"waited_seconds": (utcnow() - conversation.escalated_at).total_seconds()

@@ -108,14 +108,8 @@ def take_over(conversation_id: int, user_id: int) -> Outcome:
                              REASON, from_state="bot", assigned_agent_id=me["id"],
                              escalated_at=utcnow(), handoff_reason=REASON)
     except ServiceError:
-        db.session.rollback()
-        conversation = db.session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise ServiceError("not_found", f"There is no conversation {conversation_id}.")
-        if conversation.state == "agent":
-            raise ServiceError("already_claimed", "Another agent has taken this conversation.")
-        raise ServiceError("invalid_state", "Only conversations the bot is handling can be "
-                                            f"taken over, not '{conversation.state}'.")
+        raise assignment.taken_or_moved(
+            conversation_id, "Only conversations the bot is handling can be taken over")
     conversation = db.session.scalars(select(Conversation).where(
         Conversation.id == conversation_id).execution_options(populate_existing=True)).one()
     joined = system_notice(conversation, "agent_joined", name=me["name"],
