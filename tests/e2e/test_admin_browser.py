@@ -67,7 +67,7 @@ def test_an_admin_creates_a_user_and_changes_a_setting(browser, live_server):
     # The new editor logs in with the password shown once.
     other = browser.new_context(locale="zh-CN").new_page()
     log_in(other, live_server.url, "li.editor@example.com", one_time)
-    other.wait_for_url(live_server.url + "/")
+    other.wait_for_url(live_server.url + "/studio/")  # editors land in the FAQ studio
     other.context.close()
 
     page.goto(live_server.url + "/admin/settings")

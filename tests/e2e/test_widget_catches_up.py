@@ -196,13 +196,19 @@ def test_a_forged_signature_is_refused_and_the_chat_stays_anonymous(people, live
 
 
 def set_prechat(live_server, on):
+    """Write the setting as another process would: the value and a new settings version."""
     import sqlite3
+    import time
+    import uuid
 
     with sqlite3.connect(live_server.instance / "kefu.sqlite") as db:
-        db.execute("DELETE FROM settings WHERE key = 'prechat_form'")
+        db.execute("DELETE FROM settings WHERE key IN ('prechat_form', '_version')")
         if on:
             db.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
                        ("prechat_form", "true", "2026-01-01 00:00:00.000000"))
+        db.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+                   ("_version", f'"{uuid.uuid4().hex}"', "2026-01-01 00:00:00.000000"))
+    time.sleep(1.2)  # SETTINGS_CHECK_SECONDS: the server looks at the version again
 
 
 def test_the_pre_chat_form_asks_name_and_email_first_and_says_what_is_wrong(
