@@ -151,15 +151,15 @@ class AgentNamespace(ProtocolNamespace):
 
     @desk_only
     def on_open(self, me, payload=None):
-        conversation_id = protocol.conversation_ref(payload, "open")
-        outcome = run_blocking(agent_actions.open_conversation, conversation_id, me["id"])
-        join_room(broadcast.conversation_room(conversation_id))
-        return _deliver(outcome)
+        return self._enter(agent_actions.open_conversation, me, protocol.conversation_ref(payload, "open"))
 
     @desk_only
     def on_claim(self, me, payload=None):
-        conversation_id = protocol.conversation_ref(payload, "claim")
-        outcome = run_blocking(agent_actions.claim, conversation_id, me["id"])
+        return self._enter(agent_actions.claim, me, protocol.conversation_ref(payload, "claim"))
+
+    def _enter(self, service, me, conversation_id):
+        """Open, claim or take over: the service call, then this socket joins the chat's room."""
+        outcome = run_blocking(service, conversation_id, me["id"])
         join_room(broadcast.conversation_room(conversation_id))
         return _deliver(outcome)
 
@@ -194,10 +194,7 @@ class AgentNamespace(ProtocolNamespace):
 
     @desk_only
     def on_takeover(self, me, payload=None):
-        conversation_id = protocol.conversation_ref(payload, "takeover")
-        outcome = run_blocking(supervision.take_over, conversation_id, me["id"])
-        join_room(broadcast.conversation_room(conversation_id))
-        return _deliver(outcome)
+        return self._enter(supervision.take_over, me, protocol.conversation_ref(payload, "takeover"))
 
     @desk_only
     def on_transfer(self, me, payload=None):
