@@ -292,6 +292,9 @@ class Message(db.Model):
     confidence: Mapped[Optional[float]] = mapped_column(Float)
     bot_action: Mapped[Optional[str]] = mapped_column(String(16))
     extra: Mapped[Optional[dict]] = mapped_column(JSON)
+    # The visitor's vote on a bot answer (null: not voted); one per answer, see 0011.
+    helpful: Mapped[Optional[bool]] = mapped_column(Boolean)
+    voted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
