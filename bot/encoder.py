@@ -15,12 +15,12 @@ parameter into an `Encoder` or None; a saved model records the encoder's name
 and version (`describe`) and is refused when they differ at load.
 """
 import os
-import threading
 from collections import OrderedDict
 from importlib import metadata as importlib_metadata
 
 import numpy as np
 
+from bot.locks import os_lock
 from bot.text import normalize
 
 __all__ = ["Encoder", "UseEncoder", "EncoderUnavailable", "resolve_encoder", "describe",
@@ -53,7 +53,7 @@ class Encoder:
     def __init__(self, cache_size=CACHE_SIZE):
         self._cache = OrderedDict()
         self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self._lock = os_lock()  # taken from a server's thread pool
 
     def _encode_batch(self, texts):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -136,7 +136,7 @@ class UseEncoder(Encoder):
 
 _FACTORIES = {USE_NAME: UseEncoder}
 _INSTANCES = {}
-_INSTANCES_LOCK = threading.Lock()
+_INSTANCES_LOCK = os_lock()
 
 
 def default_encoder_name():

@@ -7,8 +7,6 @@ application context, hence its own SQLAlchemy session, which is removed when the
 call ends.  In ``threading`` mode (tests with the Flask-SocketIO test client) the call
 runs inline, with the same fresh-context semantics.
 """
-import threading
-
 from flask import current_app
 
 from kefu.extensions import socketio
@@ -32,20 +30,3 @@ def run_blocking(fn, *args, **kwargs):
 
         return gevent.get_hub().threadpool.apply(call)
     return call()
-
-
-def os_lock():
-    """A lock that real OS threads can share, whatever the async mode patched.
-
-    gevent's ``patch_all`` turns ``threading.Lock`` into a gevent lock, which belongs to
-    one thread's hub: taken from the thread pool by several calls at once, waiters on
-    other threads are never woken (three of four first messages hung on a fresh gevent
-    server while the bot loaded).  Under eventlet ``threading`` is left unpatched.
-    """
-    try:
-        from gevent import monkey
-    except ImportError:  # gevent is an extra
-        return threading.Lock()
-    if monkey.is_module_patched("threading"):
-        return monkey.get_original("_thread", "allocate_lock")()
-    return threading.Lock()

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
-from kefu.concurrency import os_lock
+from bot.locks import os_lock
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 HELD = "kefu_sqlite_write_lock"  # in the connection record's info while held

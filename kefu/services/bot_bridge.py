@@ -10,7 +10,7 @@ import time
 
 from flask import current_app
 
-from kefu.concurrency import os_lock
+from bot.locks import os_lock
 
 
 class BotService:
