@@ -92,6 +92,9 @@ class Defaults:
     HISTORY_LIMIT = 200
     #: Lines of a visitor's ended chats per ``history`` page (and in ``session.earlier``).
     EARLIER_LIMIT = 50
+    #: A closed, unrated chat asks for its rating again after a reload for this long after
+    #: the close (``session.rate_pending``); later, a prompt about an old chat would puzzle.
+    RATING_PROMPT_SECONDS = 24 * 3600
     #: The key host sites sign their customers' ids with (docs/widget.md, "Identity");
     #: None: identities are refused (``identity_not_configured``).  Set it in
     #: instance/config.py or KEFU_IDENTITY_SECRET, never in the repository.

@@ -88,8 +88,25 @@ def open_session(token, locale: str, user_agent: str | None, user=None):
         "agent_read_up_to": conversation.agent_read_up_to if conversation else None,
         "identified": visitor.external_id is not None,
         "prechat": needs_prechat(visitor),
+        "rate_pending": None if conversation else rate_pending(visitor),
     }
     return session, conversation
+
+
+def rate_pending(visitor: Visitor) -> int | None:
+    """The visitor's just-closed, unrated conversation, whose rating prompt a reload keeps.
+
+    Only the latest conversation (the one ``rate`` rates), closed by a person or the
+    server within RATING_PROMPT_SECONDS; an abandoned chat had nobody to rate.
+    """
+    latest = db.session.scalars(select(Conversation).where(Conversation.visitor_id == visitor.id)
+                                .order_by(Conversation.id.desc()).limit(1)).first()
+    if latest is None or latest.state != "closed" or latest.rating is not None:
+        return None
+    window = timedelta(seconds=current_app.config["RATING_PROMPT_SECONDS"])
+    if latest.closed_at is None or utcnow() - latest.closed_at > window:
+        return None
+    return latest.id
 
 
 def _resolve(token, locale: str, identity) -> Visitor:

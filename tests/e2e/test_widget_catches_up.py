@@ -2,7 +2,8 @@
 
 Three things a visitor and an agent see on screen: a reply the agent sent while the
 visitor's socket was down appears exactly once after the reconnect; a reload after the
-chat was closed shows the old transcript above the new chat; a host page that signs its
+chat was closed shows the old transcript above the new chat, and asks for the rating the
+visitor had not given yet; a host page that signs its
 customer in (data-user-*) shows the agent the customer's name.  With KEFU_SCREENSHOTS=1
 the tests refresh docs/screenshots/.
 """
@@ -110,6 +111,18 @@ def test_a_reload_after_the_close_shows_the_old_transcript_above_the_new_chat(
     order = visitor.evaluate(f"[...{WIDGET}.querySelector('.log').children]"
                              ".map(n => n.dataset.kefu || n.dataset.sender)")
     assert order.index("earlier") < order.index("bot")
+    # The chat was closed unrated: the reload asks again, and once rated, never again.
+    rating = visitor.locator("[data-kefu=rating]")
+    rating.wait_for()
+    assert rating.count() == 1
+    rating.locator("[data-rating='4']").click()
+    rating.locator(".thanks", has_text="★★★★").wait_for()
+    visitor.reload()
+    wait_until(visitor, "window.__kefuWidget")
+    if not visitor.evaluate("window.__kefuWidget.isOpen()"):
+        visitor.locator("[data-kefu=launcher]").click()
+    earlier.locator(".msg.agent", has_text="5 Elm Road").wait_for()
+    assert visitor.locator("[data-kefu=rating]").count() == 0
     visitor_says(visitor, "one more question")
     assert earlier.locator(".msg.visitor", has_text="one more question").count() == 0
     screenshot(visitor, "earlier-chat")

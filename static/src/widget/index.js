@@ -176,6 +176,8 @@ class KefuWidget {
     this.addMessage({ id: "greeting", sender: "bot", text: s.greeting,
       quick_replies: s.suggested_questions || [] });
     for (const m of s.messages) this.addMessage(m);
+    // A chat closed just before a reload still asks for its rating, below the new greeting.
+    if (s.rate_pending) this.askRating(s.rate_pending);
     this.applyConversation({ id: s.conversation_id, state: s.state, agent_read_up_to: s.agent_read_up_to });
     this.flushOutbox();
     this.markRead();
@@ -327,9 +329,14 @@ class KefuWidget {
     if (c.offline && c.state === "waiting") {
       this.showExtra("leave:" + c.id, () => leaveMessageForm(T, c.offline.reason, (v) => this.leaveMessage(v), this.emailReplies));
     }
-    if (c.can_rate) this.showExtra("rate:" + c.id, () => ratingNode(T, (n) => this.rate(n), this.csatQuestion));
+    if (c.can_rate) this.askRating(c.id);
     if (previous && previous.id !== c.id) this.readUpTo = 0;
     if (c.agent_read_up_to) this.markReadByAgent(c.agent_read_up_to);
+  }
+
+  /** The 1-5 stars for conversation ``id``, once. */
+  askRating(id) {
+    this.showExtra("rate:" + id, () => ratingNode(T, (n) => this.rate(n), this.csatQuestion));
   }
 
   /** Add a form below the messages once per key (kept until the next session). */
