@@ -301,6 +301,27 @@ class Message(db.Model):
     sender_user: Mapped[Optional[User]] = relationship()
 
 
+@event.listens_for(Message, "before_insert")
+def _commit_in_id_order(mapper, connection, message) -> None:
+    """On PostgreSQL, lock the conversation's row before a message takes its id.
+
+    ``sync`` hands a visitor what came after the last id it saw, so within a conversation
+    ids must become visible in the order they were taken.  PostgreSQL takes ids from a
+    sequence outside the transaction: two writers to one chat could commit 41 after 42,
+    and a ``sync`` between the two commits would move past 41 for good.  Holding the
+    conversation's row lock from before ``nextval`` until the commit serialises a chat's
+    writers, so its ids commit in order; other chats are not held up.  SQLite has one
+    writer at a time, so its ids already commit in order.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    conversation_id = message.conversation_id
+    if conversation_id is None and message.conversation is not None:
+        conversation_id = message.conversation.id
+    connection.execute(select(Conversation.id).where(Conversation.id == conversation_id)
+                       .with_for_update())
+
+
 class ConversationEvent(db.Model):
     """A state change with who did it and why: the audit trail reports are built on."""
 

@@ -103,3 +103,59 @@ def test_the_app_really_runs_on_postgresql(app):
         assert db.engine.dialect.name == "postgresql"
         version = db.session.execute(db.text("SHOW server_version")).scalar()
     assert int(version.split(".")[0]) >= 13
+
+
+def test_a_chats_messages_commit_in_id_order_so_a_sync_by_id_misses_none(app):
+    """Two writers to one chat: the second waits for the first's commit before it takes an
+    id.  Were it not held, it could commit id N+1 while N is still open, and a visitor's
+    ``sync`` after N+1 would never see N."""
+    import threading
+
+    from kefu.extensions import db
+    from kefu.models import Conversation, Message, Visitor
+    from kefu.services.visitor_history import visitor_messages_after
+
+    with app.app_context():
+        visitor = Visitor()
+        chat = Conversation(visitor=visitor)
+        db.session.add(chat)
+        db.session.commit()
+        visitor_id, chat_id = visitor.id, chat.id
+
+    first_open, release = threading.Event(), threading.Event()
+    ids = {}
+
+    def first_writer():
+        with app.app_context():
+            message = Message(conversation_id=chat_id, sender="system", text="first")
+            db.session.add(message)
+            db.session.flush()  # the id is taken, the transaction still open
+            ids["first"] = message.id
+            first_open.set()
+            release.wait(10)
+            db.session.commit()
+
+    def second_writer():
+        with app.app_context():
+            message = Message(conversation_id=chat_id, sender="system", text="second")
+            db.session.add(message)
+            db.session.commit()
+            ids["second"] = message.id
+
+    first = threading.Thread(target=first_writer)
+    first.start()
+    assert first_open.wait(10)
+    second = threading.Thread(target=second_writer)
+    second.start()
+    second.join(0.5)
+    with app.app_context():  # what a sync sees while the first writer is still open
+        seen, _ = visitor_messages_after(visitor_id, 0, 50)
+    assert [m["text"] for m in seen] == []
+    assert second.is_alive(), "the second writer committed while the first was open"
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert ids["second"] > ids["first"]
+    with app.app_context():
+        seen, _ = visitor_messages_after(visitor_id, 0, 50)
+    assert [m["text"] for m in seen] == ["first", "second"]
