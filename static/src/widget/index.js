@@ -226,14 +226,30 @@ class KefuWidget {
     const item = { client_msg_id: newClientMsgId(), text };
     if (intent) item.intent = intent;
     store.setOutbox([...store.outbox(), item]);
-    this.deliver(item);
+    this.enqueue(item);
   }
 
-  deliver(item) {
+  /**
+   * Show ``item`` as pending and deliver it after everything queued before it: one
+   * message in flight at a time, so the server stores them in the order they were typed
+   * (sent together after a reconnect, they raced and could be stored out of order).
+   */
+  enqueue(item) {
+    this.drawPending(item);
+    this.delivering = (this.delivering || Promise.resolve()).then(() => this.deliver(item));
+  }
+
+  drawPending(item) {
     const node = this.addMessage({ sender: "visitor", client_msg_id: item.client_msg_id, text: item.text });
     node.classList.add("pending");
-    if (!this.socket || !this.socket.connected) return; // flushed on the next session
-    this.socket.timeout(ACK_TIMEOUT_MS).emit("message", item, (err, ack) => {
+  }
+
+  /** Send one outbox item; resolves on its ack, its timeout, or at once when offline. */
+  deliver(item) {
+    const queued = store.outbox().some((o) => o.client_msg_id === item.client_msg_id);
+    if (!queued || !this.socket || !this.socket.connected) return Promise.resolve(); // flushed on the next session
+    return new Promise((resolve) => this.socket.timeout(ACK_TIMEOUT_MS).emit("message", item, (err, ack) => {
+      resolve();
       if (err) return; // no ack: stays in the outbox and is resent after reconnecting
       store.setOutbox(store.outbox().filter((o) => o.client_msg_id !== item.client_msg_id));
       if (ack && ack.ok) {
@@ -256,11 +272,11 @@ class KefuWidget {
         failed.addEventListener("click", retry, { once: true });
         failed.addEventListener("keydown", (e) => { if (e.key === "Enter") retry(); }, { once: true });
       }
-    });
+    }));
   }
 
   flushOutbox() {
-    for (const item of store.outbox()) this.deliver(item);
+    for (const item of store.outbox()) this.enqueue(item);
   }
 
   // ---- catching up (sync.js) -------------------------------------------------
