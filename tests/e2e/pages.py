@@ -52,6 +52,14 @@ def open_widget(page, url):
     page.locator(".msg.bot").first.wait_for()
 
 
+def reload_widget(page):
+    """Reload the page and have the widget open again (the tab may remember it open)."""
+    page.reload()
+    wait_until(page, "window.__kefuWidget")
+    if not page.evaluate("window.__kefuWidget.isOpen()"):
+        page.locator("[data-kefu=launcher]").click()
+
+
 def visitor_says(page, text):
     """Type and send a message in the widget; returns once the server stored it."""
     before = page.locator(".msg.visitor:not(.pending)").count()

@@ -17,7 +17,7 @@ import pytest
 from kefu.services.identity import user_hash
 from tests.e2e.pages import (
     agent_says, ask_for_a_person, conversation_id, mine_card, new_agent, open_widget,
-    open_workspace, queue_card, visitor_says, wait_until,
+    open_workspace, queue_card, reload_widget, visitor_says, wait_until,
 )
 from tests.live import LIVE_IDENTITY_SECRET, free_port
 
@@ -98,10 +98,7 @@ def test_a_reload_after_the_close_shows_the_old_transcript_above_the_new_chat(
     agent.locator("[data-action=close]").click()
     visitor.locator("[data-kefu=rating], .rating").first.wait_for()
 
-    visitor.reload()
-    wait_until(visitor, "window.__kefuWidget")
-    if not visitor.evaluate("window.__kefuWidget.isOpen()"):  # the tab remembers it open
-        visitor.locator("[data-kefu=launcher]").click()
+    reload_widget(visitor)
     earlier = visitor.locator("[data-kefu=earlier]")
     earlier.locator(".msg.visitor", has_text="can I change my address").wait_for()
     assert earlier.locator(".msg.agent", has_text="5 Elm Road").count() == 1
@@ -117,10 +114,7 @@ def test_a_reload_after_the_close_shows_the_old_transcript_above_the_new_chat(
     assert rating.count() == 1
     rating.locator("[data-rating='4']").click()
     rating.locator(".thanks", has_text="★★★★").wait_for()
-    visitor.reload()
-    wait_until(visitor, "window.__kefuWidget")
-    if not visitor.evaluate("window.__kefuWidget.isOpen()"):
-        visitor.locator("[data-kefu=launcher]").click()
+    reload_widget(visitor)
     earlier.locator(".msg.agent", has_text="5 Elm Road").wait_for()
     assert visitor.locator("[data-kefu=rating]").count() == 0
     visitor_says(visitor, "one more question")

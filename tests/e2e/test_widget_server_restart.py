@@ -4,7 +4,7 @@ resends it on the reconnect, and the panel then shows exactly what the database 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.pages import open_widget, visitor_says, wait_until
+from tests.e2e.pages import open_widget, reload_widget, visitor_says, wait_until
 from tests.live import LiveServer
 from tests.pg import database_url
 
@@ -62,10 +62,7 @@ def test_messages_typed_while_the_server_was_down_are_stored_once_and_shown_as_s
     assert stored == ["how much is shipping", *WHILE_DOWN]  # each exactly once, in order
     assert_panel_equals(visitor, stored)
 
-    visitor.reload()  # a reload draws the panel from the database: the same lines, once
-    wait_until(visitor, "window.__kefuWidget")
-    if not visitor.evaluate("window.__kefuWidget.isOpen()"):
-        visitor.locator("[data-kefu=launcher]").click()
+    reload_widget(visitor)
     visitor.locator(".msg.visitor", has_text=WHILE_DOWN[1]).wait_for()
     assert_panel_equals(visitor, stored)
     context.close()
