@@ -246,6 +246,11 @@ class Conversation(db.Model):
         back_populates="conversation", order_by="Message.id"
     )
 
+    @property
+    def awaits_rating(self) -> bool:
+        """Closed and not rated yet: the visitor may still give its 1-5 stars."""
+        return self.state == "closed" and self.rating is None
+
     def writable_by(self, user: Optional[User]) -> bool:
         """Desk users write only in conversations assigned to them; admins in any.
 

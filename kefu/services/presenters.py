@@ -32,7 +32,7 @@ def visitor_view(conversation: Conversation, queue: Queue | None = None) -> dict
         if conversation.state == "agent" and conversation.assigned_agent_id else None,
         "queue": queue.place(conversation.id) if waiting else None,
         "offline": {"reason": offline} if offline else None,
-        "can_rate": conversation.state == "closed" and conversation.rating is None,
+        "can_rate": conversation.awaits_rating,
         "agent_read_up_to": conversation.agent_read_up_to,
     }
 

@@ -196,8 +196,7 @@ def mark_read(public_id: str, message_id: int) -> Outcome:
 def rate(public_id: str, rating: int, comment: str | None) -> Outcome:
     """Store a 1-5 rating (CSAT) on the visitor's latest conversation, once it is closed."""
     visitor = visitors.by_public_id(public_id)
-    latest = db.session.scalars(select(Conversation).where(Conversation.visitor_id == visitor.id)
-                                .order_by(Conversation.id.desc()).limit(1)).first()
+    latest = visitors.latest_conversation(visitor.id)
     if latest is None or latest.state != "closed":
         raise ServiceError("not_closed", "Only a closed conversation can be rated.")
     if latest.rating is not None:

@@ -93,15 +93,20 @@ def open_session(token, locale: str, user_agent: str | None, user=None):
     return session, conversation
 
 
+def latest_conversation(visitor_id: int) -> Conversation | None:
+    """The visitor's newest conversation, open or ended (the one a rating is for)."""
+    return db.session.scalars(select(Conversation).where(Conversation.visitor_id == visitor_id)
+                              .order_by(Conversation.id.desc()).limit(1)).first()
+
+
 def rate_pending(visitor: Visitor) -> int | None:
     """The visitor's just-closed, unrated conversation, whose rating prompt a reload keeps.
 
     Only the latest conversation (the one ``rate`` rates), closed by a person or the
     server within RATING_PROMPT_SECONDS; an abandoned chat had nobody to rate.
     """
-    latest = db.session.scalars(select(Conversation).where(Conversation.visitor_id == visitor.id)
-                                .order_by(Conversation.id.desc()).limit(1)).first()
-    if latest is None or latest.state != "closed" or latest.rating is not None:
+    latest = latest_conversation(visitor.id)
+    if latest is None or not latest.awaits_rating:
         return None
     window = timedelta(seconds=current_app.config["RATING_PROMPT_SECONDS"])
     if latest.closed_at is None or utcnow() - latest.closed_at > window:
