@@ -17,7 +17,7 @@ ERROR_CODES = frozenset({
     "empty_field", "empty_text", "text_too_long", "field_too_long", "rate_limited",
     "unknown_visitor", "out_of_range", "not_found", "unauthorized", "forbidden",
     "not_assigned", "already_claimed", "invalid_state", "invalid_agent", "invalid_status",
-    "not_closed", "already_rated", "invalid_email", "session_revoked", "illegal_transition",
+    "not_closed", "already_rated", "not_votable", "invalid_email", "session_revoked", "illegal_transition",
     "internal_error",
     # connect refusals
     "invalid_auth", "invalid_token", "token_expired", "bad_origin",
@@ -234,6 +234,12 @@ def rating(payload) -> tuple:
     comment = string_field(payload, "comment", max_length=1000, required=False)
     return (int_field(payload, "rating", minimum=1, maximum=5),
             comment.strip() or None if comment else None)
+
+
+def vote(payload) -> tuple:
+    """``vote``: ``{message_id, helpful: true|false}``, the visitor's verdict on a bot answer."""
+    payload = require_dict(payload, "vote")
+    return int_field(payload, "message_id"), bool_field(payload, "helpful")
 
 
 def leave_message(payload) -> tuple:

@@ -106,6 +106,10 @@ class VisitorNamespace(ProtocolNamespace):
         return _cheap_event(visitor_actions.rate, *protocol.rating(payload))
 
     @acked
+    def on_vote(self, payload=None):
+        return _cheap_event(visitor_actions.vote, *protocol.vote(payload))
+
+    @acked
     def on_leave_message(self, payload=None):
         name, email, text = protocol.leave_message(payload)
         visitor = connection(NAMESPACE)["visitor"]

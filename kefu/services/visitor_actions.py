@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kefu.extensions import db
-from kefu.models import Conversation, Message
+from kefu.models import Conversation, Message, utcnow
 from kefu.services import (
     assignment, assist, bot_turns, escalation, language, lifecycle, presenters, supervision,
     tickets, visitor_presence, visitors,
@@ -208,6 +208,27 @@ def rate(public_id: str, rating: int, comment: str | None) -> Outcome:
     db.session.commit()
     return Outcome(conversation_id=latest.id, visitor=public_id,
                    view=presenters.visitor_view(latest), card=presenters.card(latest))
+
+
+def vote(public_id: str, message_id: int, helpful: bool) -> Outcome:
+    """The visitor's helpful / not-helpful vote on one of the bot's answers to them.
+
+    One vote per answer: voting again replaces the vote (a visitor who tapped the
+    wrong thumb can correct it), and a resent vote changes nothing.  Another
+    visitor's message is ``not_found``, as if it did not exist: a visitor never
+    learns anything of a conversation that is not theirs.  Only answers take a vote
+    (a clarifying question or a notice is not something to judge helpful).
+    """
+    visitor = visitors.by_public_id(public_id)
+    message = db.session.get(Message, message_id)
+    if message is None or message.conversation.visitor_id != visitor.id:
+        raise ServiceError("not_found", "No such message in your conversations.")
+    if message.sender != "bot" or message.bot_action != "answer":
+        raise ServiceError("not_votable", "Only the bot's answers take a vote.")
+    if message.helpful is not helpful:
+        message.helpful, message.voted_at = helpful, utcnow()
+        db.session.commit()
+    return Outcome(ack={"vote": {"message_id": message.id, "helpful": message.helpful}})
 
 
 def leave_message(public_id: str, name: str, email: str, text: str) -> Outcome:

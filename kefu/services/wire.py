@@ -26,4 +26,5 @@ def serialize_message(m: Message) -> dict:
         "while_waiting": bool(extra.get("while_waiting")),
         "offer_human": bool(extra.get("offer_human")),
         "offer_form": extra.get("form") if m.sender == "system" and extra.get("offered") else None,
+        "helpful": m.helpful,  # the visitor's vote on a bot answer: true, false or null
     }

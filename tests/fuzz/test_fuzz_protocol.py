@@ -97,7 +97,7 @@ def test_every_agent_event_answers_any_input_with_ok_or_a_documented_code(
 
 def test_the_fuzzed_event_lists_cover_the_protocol():
     """A new event is fuzzed without touching this file; these are the known ones."""
-    assert {"message", "request_human", "typing", "read", "rate",
+    assert {"message", "request_human", "typing", "read", "rate", "vote",
             "leave_message", "sync", "history", "profile"} <= set(VISITOR_EVENTS)
     assert {"open", "claim", "message", "note", "typing", "read", "transfer", "release",
             "close", "presence"} <= set(AGENT_EVENTS)

@@ -230,6 +230,7 @@ def test_visitor_strings_reach_agents_verbatim_for_escaping_at_display(visitor, 
     ("read", {"message_id": 1}),
     ("request_human", {}),
     ("cancel_handoff", {}),
+    ("vote", {"message_id": 1, "helpful": True}),
 ])
 def test_cheap_visitor_events_are_rate_limited_too(app_factory, event, payload):
     from kefu.extensions import socketio
