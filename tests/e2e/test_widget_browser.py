@@ -1,4 +1,6 @@
 """A visitor in a real browser (Debian chromium through Playwright) on the demo shop."""
+import sqlite3
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -33,14 +35,29 @@ def test_visitor_asks_in_chinese_and_english_and_gets_both_answers(browser, live
     page.close()
 
 
-def test_reloading_the_page_keeps_the_conversation(browser, live_server):
+def test_reloading_the_page_keeps_the_conversation_and_the_visitors_vote(browser, live_server):
     page = browser.new_page(locale="en-US")
     open_widget(page, live_server.url)
-    ask(page, "how long does shipping take")
+    answer = ask(page, "how long does shipping take")
+    vote = answer.locator("[data-kefu=vote]")
+    assert vote.inner_text().startswith("Was this answer helpful?")
+    assert page.locator(".msg.bot").first.locator("[data-kefu=vote]").count() == 0  # greeting
+    vote.get_by_role("button", name="Not helpful").click()
+    vote.get_by_text("Thanks for your feedback").wait_for()
+    assert vote.get_by_role("button", name="Not helpful").get_attribute("aria-pressed") == "true"
+    assert vote.get_by_role("button", name="Helpful", exact=True).get_attribute(
+        "aria-pressed") == "false"
+    with sqlite3.connect(live_server.instance / "kefu.sqlite") as db:
+        stored = db.execute("SELECT helpful FROM messages WHERE id = ?",
+                            (int(answer.get_attribute("data-id")),)).fetchone()
+    assert stored == (0,)  # not helpful, in the database
+
     page.reload()
     page.locator(".msg.visitor").first.wait_for()
     assert page.locator(".msg.visitor").first.inner_text() == "how long does shipping take"
-    assert page.locator(".msg.bot[data-intent=shipping_time]").count() == 1
+    again = page.locator(".msg.bot[data-intent=shipping_time]")
+    assert again.count() == 1
+    assert again.get_by_role("button", name="Not helpful").get_attribute("aria-pressed") == "true"
     page.close()
 
 

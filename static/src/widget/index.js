@@ -194,6 +194,7 @@ class KefuWidget {
     const node = messageNode(T, m, (text, intent) => this.send(text, intent), {
       requestHuman: () => this.requestHuman(),
       leaveMessage: (button) => this.offerForm(button),
+      vote: (id, helpful) => this.vote(id, helpful),
     });
     if (m.sender === "visitor" && typeof m.id === "number") setReceipt(T, node, m.id, this.readUpTo);
     // By id, so an ack that comes after its own reply still puts the question first.
@@ -399,6 +400,14 @@ class KefuWidget {
 
   async leaveMessage(values) {
     return this.problemOf(await this.call("leave_message", values));
+  }
+
+  /** The visitor's thumb on a bot answer: the vote the server kept, or null (reason shown). */
+  async vote(messageId, helpful) {
+    const ack = await this.call("vote", { message_id: messageId, helpful });
+    if (ack.ok) return ack.vote.helpful;
+    this.setStatus(errorText(T, ack.error));
+    return null;
   }
 
   async rate(rating) {

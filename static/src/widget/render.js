@@ -38,10 +38,46 @@ function offerButton(text, kefu, onClick) {
 }
 
 /**
+ * "Was this answer helpful?" with a thumb up and a thumb down under a bot answer.  The
+ * pressed thumb shows the stored vote (``m.helpful``); ``vote(helpful)`` resolves to the
+ * vote the server kept, or to null when it refused (the thumbs then stay as they were).
+ */
+function voteRow(T, m, vote) {
+  const row = el("div", "vote");
+  row.dataset.kefu = "vote";
+  row.setAttribute("role", "group");
+  row.setAttribute("aria-label", T.wasHelpful);
+  const said = el("span", "vote-label", T.wasHelpful);
+  const buttons = [[true, "👍", T.helpful], [false, "👎", T.notHelpful]].map(([value, icon, label]) => {
+    const button = el("button", "thumb", icon);
+    button.type = "button";
+    button.dataset.kefu = value ? "vote-up" : "vote-down";
+    button.setAttribute("aria-label", label);
+    button.title = label;
+    button.addEventListener("click", async () => {
+      buttons.forEach((b) => { b.disabled = true; });
+      const kept = await vote(value);
+      buttons.forEach((b) => { b.disabled = false; });
+      if (kept !== null) show(kept, true);
+    });
+    return button;
+  });
+  function show(helpful, thanked) {
+    buttons[0].setAttribute("aria-pressed", String(helpful === true));
+    buttons[1].setAttribute("aria-pressed", String(helpful === false));
+    if (thanked) said.textContent = T.thanksVote;
+  }
+  show(m.helpful, false);
+  row.append(said, ...buttons);
+  return row;
+}
+
+/**
  * One message in the log: who wrote it, its body, and the suggestions ("Did you mean…",
  * or the topics of "I can help with…") or quick replies under a bot answer; clicking one
  * calls ``choose(text, intent)``.  ``offers`` holds ``requestHuman()`` and
- * ``leaveMessage(button)`` for the buttons a clarifying turn or an offline offer carries.
+ * ``leaveMessage(button)`` for the buttons a clarifying turn or an offline offer carries,
+ * and ``vote(messageId, helpful)`` for the thumbs under a stored bot answer.
  */
 export function messageNode(T, m, choose, offers = {}) {
   const node = el("div", "msg " + m.sender);
@@ -60,6 +96,9 @@ export function messageNode(T, m, choose, offers = {}) {
     node.appendChild(chipRow(m.suggestions, label, choose));
   } else if (m.quick_replies && m.quick_replies.length) {
     node.appendChild(chipRow(m.quick_replies.map((q) => ({ title: q })), null, choose));
+  }
+  if (m.sender === "bot" && m.action === "answer" && typeof m.id === "number" && offers.vote) {
+    node.appendChild(voteRow(T, m, (helpful) => offers.vote(m.id, helpful)));
   }
   if (m.offer_human && offers.requestHuman) {
     node.appendChild(offerButton(T.talkToHuman, "offer-human", () => offers.requestHuman()));

@@ -38,6 +38,9 @@ header { padding-top: calc(12px + env(safe-area-inset-top, 0px)); }
 .chips .label { font-size: 12px; color: #57606a; width: 100%; }
 .chip { border: 1px solid #1a5fd0; color: #1a5fd0; background: #fff; border-radius: 22px; padding: 4px 12px; min-height: 44px; cursor: pointer; font-size: 14px; }
 .offer { display: inline-block; margin-top: 6px; border: 1px solid #57606a; color: #24292f; background: #fff; border-radius: 22px; padding: 4px 12px; min-height: 44px; cursor: pointer; font-size: 14px; }
+.vote { display: flex; align-items: center; gap: 2px; margin-top: 4px; font-size: 12px; color: #57606a; }
+.vote .thumb { border: 1px solid transparent; background: transparent; border-radius: 22px; min-width: 44px; min-height: 44px; cursor: pointer; font-size: 16px; filter: grayscale(1); opacity: .7; }
+.vote .thumb[aria-pressed=true] { border-color: #1a5fd0; background: #ddf4ff; filter: none; opacity: 1; }
 .msg .tag { font-size: 12px; color: #57606a; margin-bottom: 2px; }
 form { display: flex; border-top: 1px solid #d0d7de; padding: 8px; gap: 6px; background: #fff; }
 textarea { flex: 1; resize: none; border: 1px solid #8c959f; border-radius: 8px; padding: 10px; font-size: 16px; height: 44px; }
