@@ -521,3 +521,22 @@ class AuditEntry(db.Model):
     target_id: Mapped[Optional[str]] = mapped_column(String(64))
     old_value: Mapped[Optional[dict]] = mapped_column(JSON)
     new_value: Mapped[Optional[dict]] = mapped_column(JSON)
+
+
+class InboxDismissal(db.Model):
+    """A question an editor dismissed from the learning inbox: it never comes back.
+
+    Keyed by the question's normalised text (``bot.text.normalize``), the inbox's own
+    key, so "Hi?" and "hi" asked later stay dismissed too.
+    """
+
+    __tablename__ = "inbox_dismissals"
+    __table_args__ = (UniqueConstraint("key", name="uq_inbox_dismissals_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(500))
+    #: One of the texts as the visitor wrote it, for the audit log and the undo.
+    text: Mapped[str] = mapped_column(String(500))
+    dismissed_by_user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""The audit log of admin actions: written beside each change, read on /admin/audit.
+"""The audit log of admin and editor actions: written beside each change, read on /admin/audit.
 
 :func:`record` only adds the entry to the session; the caller's commit stores it with
 the change itself, so the log and the data cannot disagree.
@@ -12,7 +12,9 @@ from kefu.models import AuditEntry, User
 
 #: Every action the log knows, so the filter can offer them and a typo cannot hide one.
 ACTIONS = ("user.create", "user.update", "user.role", "user.deactivate", "user.reactivate",
-           "user.password_reset", "setting.update")
+           "user.password_reset", "setting.update",
+           "intent.create", "intent.update", "intent.delete", "intent.move",
+           "inbox.assign", "inbox.dismiss", "model.train", "model.publish")
 PAGE_SIZE = 100
 
 

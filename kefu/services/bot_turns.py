@@ -135,10 +135,12 @@ def store_turn(conversation: Conversation, reply_to: str, verdict, turn, *, bot,
         return escalation.escalate(conversation, turn.reason, reply_to=reply_to,
                                    decision=verdict, guesses=guesses, actor=lifecycle.BOT)
     if turn.action == "offer_form":
+        # The handoff it stands for is kept: a repeated miss offered the form is still a
+        # question the bot could not place (the learning inbox reads it).
         offer = system_notice(conversation, f"offline_{turn.reason}",
                               extra={"offline": turn.reason, "form": "leave_message",
-                                     "offered": True})
-        offer.reply_to = reply_to
+                                     "offered": True, "reason": turn.stands_for})
+        offer.reply_to, offer.bot_action = reply_to, "offer_form"
         db.session.commit()
         return [serialize_message(offer)]
     lang = verdict.language

@@ -1,11 +1,19 @@
 """The learning inbox: visitor questions the bot could not place, grouped, ready to become examples.
 
-A question lands here when the bot's reply to it was a "did you mean" offer or a
-handoff for low confidence (or for a repeated miss). Questions that are already
-an example of some intent (after the bot's own normalisation) drop out by
-themselves: assigning a group writes its questions into an intent's file
-(through :mod:`kefu.services.studio`, the same checked round-trip writer), so the
-inbox needs no state of its own for them.
+A question lands here when the bot's turn on it says the bot did not know (its *kind*):
+
+- ``clarify``: "I can help with ..." (the bot had no plausible guess);
+- ``suggest``: a "did you mean" offer the visitor did not take (their next message did
+  not get an answer for one of the offered intents);
+- ``offtopic``: declined as outside the FAQ (an editor may decide it belongs in it);
+- ``handoff``: handed to a person, or offered the leave-a-message form when nobody was
+  there, because the bot missed (low confidence, a repeated miss);
+- ``not_helpful``: answered, and the visitor voted the answer not helpful.
+
+Questions that are already an example of some intent (after the bot's own
+normalisation) drop out by themselves: assigning a group writes its questions into an
+intent's file (through :mod:`kefu.services.studio`, the same checked round-trip
+writer).  A dismissed question (:func:`dismiss`) is kept out by its normalised text.
 
 Similar questions are grouped by the validator's near-duplicate test (character
 3-gram Jaccard, or one word apart, :mod:`bot.near_duplicates`) joined
@@ -17,18 +25,23 @@ Editors see the question texts and when they were asked, never who asked.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from kefu.extensions import db
-from kefu.models import Message, utcnow
+from kefu.models import InboxDismissal, Message, utcnow
 
-__all__ = ["InboxGroup", "inbox_groups", "INBOX_DAYS", "MISSED_REASONS"]
+__all__ = ["InboxGroup", "inbox_groups", "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
 
 INBOX_DAYS = 30
 MAX_ROWS = 5000
 #: Handoffs that mean "the bot did not know", unlike a visitor asking for a person.
 MISSED_REASONS = ("low_confidence", "repeated_miss")
+#: Why a question is in the inbox, in the order the page lists them.
+KINDS = ("clarify", "suggest", "offtopic", "handoff", "not_helpful")
+#: Bot actions whose turn may make its question a miss (an answer only with a thumbs-down).
+_MISS_ACTIONS = ("clarify", "suggest", "offtopic", "escalate", "offer_form")
+_IN_CHUNK = 500
 
 
 @dataclass
@@ -40,29 +53,107 @@ class InboxGroup:
     languages: set = field(default_factory=set)
     first_seen: object = None
     last_seen: object = None
-    actions: dict = field(default_factory=dict)  # bot action -> count
+    kinds: dict = field(default_factory=dict)  # kind (KINDS) -> count
     guesses: list = field(default_factory=list)  # [(intent id, probability)] for texts[0]
 
 
+def _kind(action, extra, helpful):
+    """The inbox kind of a bot turn, or None when the turn was no miss."""
+    extra = extra if isinstance(extra, dict) else {}
+    if action in ("clarify", "suggest", "offtopic"):
+        return action
+    if action in ("escalate", "offer_form"):
+        return "handoff" if extra.get("reason") in MISSED_REASONS else None
+    if action == "answer" and helpful is False:
+        return "not_helpful"
+    return None
+
+
+def _picked(offers) -> set:
+    """The ids of the "did you mean" replies in ``offers`` whose visitor took a suggestion.
+
+    ``offers`` maps reply id -> (conversation id, offered intents).  Taken means the
+    visitor's next line tapped one of the offered intents (it carries that intent), or
+    the bot's next turn answered with one of them (a rephrasing the bot then placed).
+    """
+    by_conversation = {}
+    for reply_id, (conversation_id, _) in offers.items():
+        by_conversation.setdefault(conversation_id, []).append(reply_id)
+    picked, ids = set(), list(by_conversation)
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start:start + _IN_CHUNK]
+        later = db.session.execute(
+            select(Message.conversation_id, Message.id, Message.sender, Message.bot_action,
+                   Message.intent)
+            .where(Message.conversation_id.in_(chunk),
+                   or_(Message.sender == "visitor",
+                       and_(Message.sender.in_(("bot", "system")), Message.reply_to.is_not(None))),
+                   Message.id > min(min(by_conversation[c]) for c in chunk))
+            .order_by(Message.id)).all()
+        following = {}
+        for conversation_id, *row in later:
+            following.setdefault(conversation_id, []).append(row)
+        for conversation_id in chunk:
+            rows = following.get(conversation_id, [])
+            for reply_id in by_conversation[conversation_id]:
+                offered = offers[reply_id][1]
+                line = next((r for r in rows if r[0] > reply_id and r[1] == "visitor"), None)
+                turn = next((r for r in rows if r[0] > reply_id and r[1] != "visitor"), None)
+                if (line and line[3] in offered) or (
+                        turn and turn[2] == "answer" and turn[3] in offered):
+                    picked.add(reply_id)
+    return picked
+
+
 def _missed_questions(days):
-    """``[(text, created_at, action)]``: visitor lines whose bot reply was a miss."""
+    """``[(text, created_at, kind)]``: visitor lines whose bot turn was a miss, newest first."""
     visitor, reply = aliased(Message), aliased(Message)
     since = utcnow() - timedelta(days=days)
     rows = db.session.execute(
-        select(visitor.text, visitor.created_at, reply.bot_action, reply.extra)
+        select(visitor.text, visitor.created_at, reply.id, reply.conversation_id,
+               reply.bot_action, reply.extra, reply.helpful)
         .join(reply, and_(reply.conversation_id == visitor.conversation_id,
                           reply.reply_to == visitor.client_msg_id,
                           reply.sender.in_(("bot", "system"))))
         .where(visitor.sender == "visitor", visitor.created_at >= since,
-               reply.bot_action.in_(("suggest", "escalate")))
-        .order_by(visitor.id.desc()).limit(MAX_ROWS))
+               or_(reply.bot_action.in_(_MISS_ACTIONS),
+                   and_(reply.bot_action == "answer", reply.helpful.is_(False))))
+        .order_by(visitor.id.desc()).limit(MAX_ROWS)).all()
+    offers = {reply_id: (conversation_id,
+                         {s.get("intent") for s in (extra or {}).get("suggestions") or []
+                          if isinstance(s, dict)})
+              for _, _, reply_id, conversation_id, action, extra, _ in rows
+              if action == "suggest"}
+    picked = _picked(offers) if offers else set()
     missed = []
-    for text, created_at, action, extra in rows:
-        reason = (extra or {}).get("reason") if isinstance(extra, dict) else None
-        if action == "escalate" and reason not in MISSED_REASONS:
-            continue
-        missed.append((text, created_at, action))
+    for text, created_at, reply_id, _, action, extra, helpful in rows:
+        kind = _kind(action, extra, helpful)
+        if kind is not None and reply_id not in picked:
+            missed.append((text, created_at, kind))
     return missed
+
+
+def _dismissed_keys() -> set:
+    return set(db.session.scalars(select(InboxDismissal.key)))
+
+
+def dismiss(texts, user_id) -> list:
+    """Keep ``texts`` out of the inbox for good; returns the texts newly dismissed.
+
+    By normalised text, once each (dismissing again changes nothing); the caller
+    commits, so the audit entry it writes beside it lands in the same transaction.
+    """
+    from bot.text import normalize
+
+    known, added = _dismissed_keys(), []
+    for text in texts:
+        key = normalize(text)[:500]
+        if not key or key in known:
+            continue
+        known.add(key)
+        db.session.add(InboxDismissal(key=key, text=text[:500], dismissed_by_user_id=user_id))
+        added.append(text)
+    return added
 
 
 def inbox_groups(bot, known_examples, days=INBOX_DAYS) -> list:
@@ -74,15 +165,15 @@ def inbox_groups(bot, known_examples, days=INBOX_DAYS) -> list:
     from bot.near_duplicates import near_duplicate_pairs
     from bot.text import detect_language, normalize
 
-    by_text = {}
-    for text, created_at, action in _missed_questions(days):
+    by_text, dismissed = {}, _dismissed_keys()
+    for text, created_at, kind in _missed_questions(days):
         key = normalize(text)
-        if not key or key in known_examples:
+        if not key or key in known_examples or key[:500] in dismissed:
             continue
-        entry = by_text.setdefault(key, {"texts": {}, "times": [], "actions": {}})
+        entry = by_text.setdefault(key, {"texts": {}, "times": [], "kinds": {}})
         entry["texts"][text] = entry["texts"].get(text, 0) + 1
         entry["times"].append(created_at)
-        entry["actions"][action] = entry["actions"].get(action, 0) + 1
+        entry["kinds"][kind] = entry["kinds"].get(kind, 0) + 1
     keys = list(by_text)
     parent = list(range(len(keys)))
 
@@ -103,8 +194,8 @@ def inbox_groups(bot, known_examples, days=INBOX_DAYS) -> list:
             group.languages.add(detect_language(text, "en"))
         group.first_seen = min([t for t in (group.first_seen, *entry["times"]) if t])
         group.last_seen = max([t for t in (group.last_seen, *entry["times"]) if t])
-        for action, n in entry["actions"].items():
-            group.actions[action] = group.actions.get(action, 0) + n
+        for kind, n in entry["kinds"].items():
+            group.kinds[kind] = group.kinds.get(kind, 0) + n
     result = []
     for group in groups.values():
         group.texts = [text for _, text in sorted(group.texts, key=lambda item: -item[0])]

@@ -107,8 +107,18 @@ def start_training(user_id) -> int:
     from bot.intents import fingerprint_dir
 
     row.intents_fingerprint = fingerprint_dir(folder / "intents")
+    _audit(user_id, "model.train", row.id, None, {"intents": row.intents_fingerprint})
     db.session.commit()
     return row.id
+
+
+def _audit(user_id, action, version_id, old, new):
+    """An audit entry for a model change by ``user_id`` (the caller commits with it)."""
+    from kefu.models import User
+    from kefu.services import audit
+
+    actor = db.session.get(User, user_id) if user_id is not None else None
+    audit.record(actor, action, "model", version_id, old, new)
 
 
 def _run_stage(command, version_id, stage, progress):
@@ -214,9 +224,12 @@ def publish(version_id, user_id, *, confirmed=False) -> ModelVersion:
                                             "更差，确认后才能发布。")
     if not (_folder(row.id) / "model" / "model.npz").is_file():
         raise ServiceError("not_found", "This model's files are gone. · 模型文件已不存在。")
+    before = None
     for other in db.session.scalars(select(ModelVersion).where(ModelVersion.status == "published")):
-        other.status = "ready"
+        other.status, before = "ready", other.id
     row.status, row.published_at, row.published_by_id = "published", utcnow(), user_id
+    _audit(user_id, "model.publish", row.id, {"published": before},
+           {"published": row.id, "confirmed_worse": bool(confirmed and (row.summary or {}).get("worse"))})
     db.session.flush()
     _write_pointer(str(row.id))
     db.session.commit()

@@ -61,12 +61,13 @@ class Turn:
 
     ``action``: ``answer``, ``suggest`` ("did you mean"), ``clarify`` ("I can help
     with ..."), ``offtopic``, ``small_talk``, ``handoff`` (with ``reason``),
-    ``offer_form`` (a handoff nobody can take now: ``reason`` is the offline reason)
-    or ``silent``.
+    ``offer_form`` (a handoff nobody can take now: ``reason`` is the offline reason,
+    ``stands_for`` the handoff reason it replaces) or ``silent``.
     """
 
     action: str
     reason: str | None = None
+    stands_for: str | None = None
 
     @property
     def is_miss(self) -> bool:
@@ -116,5 +117,5 @@ def waiting_turn(verdict, *, rules: Rules) -> Turn:
 
 def _handoff(reason: str, offline: str | None) -> Turn:
     if offline and reason not in ASKED_FOR:
-        return Turn("offer_form", offline)
+        return Turn("offer_form", offline, stands_for=reason)
     return Turn("handoff", reason)

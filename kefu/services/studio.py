@@ -119,8 +119,13 @@ def intent_rows(query="", file="", sort="id", descending=False):
 # --- edits ---------------------------------------------------------------------
 
 
-def _check_and_maybe_write(changes, versions, write):
-    """Validate ``changes`` ({name: (old text, new text)}); write them when asked and clean."""
+def _check_and_maybe_write(changes, versions, write, logged=None):
+    """Validate ``changes`` ({name: (old text, new text)}); write them when asked and clean.
+
+    ``logged`` is ``(actor, action, intent id)``: a write is recorded in the audit log
+    with its diff.  The files are the source of truth and are written first; the entry
+    follows at once (a crash between the two loses an entry, never an edit).
+    """
     problems, _ = store().validate({name: new for name, (_, new) in changes.items()})
     touched = set(changes)
     outcome = EditOutcome(
@@ -130,7 +135,24 @@ def _check_and_maybe_write(changes, versions, write):
     if write and outcome.changed and not outcome.errors:
         store().write({name: new for name, (old, new) in changes.items() if old != new}, versions)
         outcome.saved = True
+        if logged is not None:
+            _log_edit(*logged, files=sorted(n for n, (o, w) in changes.items() if o != w),
+                      diff=outcome.diff)
     return outcome
+
+
+#: How much of a diff an audit entry keeps (a whole file rewritten stays readable).
+AUDIT_DIFF_CHARS = 20000
+
+
+def _log_edit(actor, action, intent_id, *, files, diff):
+    from kefu.services import audit
+
+    if actor is None:
+        return
+    audit.record(actor, action, "intent", intent_id,
+                 new={"files": files, "diff": diff[:AUDIT_DIFF_CHARS]})
+    db.session.commit()
 
 
 def _edit(snapshot_text, function, *args):
@@ -140,7 +162,8 @@ def _edit(snapshot_text, function, *args):
         raise StoreError("invalid", str(error)) from None
 
 
-def save_intent(intent_id, file, version, draft: IntentDraft, *, write) -> EditOutcome:
+def save_intent(intent_id, file, version, draft: IntentDraft, *, write,
+                actor=None, action="intent.update") -> EditOutcome:
     """Check (and with ``write``, save) ``draft`` as the new version of ``intent_id``.
 
     ``version`` is the file's version when the form was opened: an edit
@@ -154,10 +177,11 @@ def save_intent(intent_id, file, version, draft: IntentDraft, *, write) -> EditO
     if draft.id != intent_id:
         _require_new_id(draft.id)
     new = _edit(snapshot.text, replace_intent, intent_id, draft)
-    return _check_and_maybe_write({file: (snapshot.text, new)}, {file: version}, write)
+    return _check_and_maybe_write({file: (snapshot.text, new)}, {file: version}, write,
+                                  (actor, action, intent_id))
 
 
-def create_intent(file, draft: IntentDraft, *, write) -> EditOutcome:
+def create_intent(file, draft: IntentDraft, *, write, actor=None) -> EditOutcome:
     """Check (and save) a new intent at the end of ``file``; a new file is made if missing.
 
     Appending overwrites nothing anyone wrote: the new text is made from the
@@ -175,20 +199,23 @@ def create_intent(file, draft: IntentDraft, *, write) -> EditOutcome:
             raise
         old, version = "", ""
     new = _edit(old or "intents: []\n", add_intent, draft)
-    return _check_and_maybe_write({file: (old, new)}, {file: version}, write)
+    return _check_and_maybe_write({file: (old, new)}, {file: version}, write,
+                                  (actor, "intent.create", draft.id))
 
 
-def delete_intent(intent_id, file, version, *, write) -> EditOutcome:
+def delete_intent(intent_id, file, version, *, write, actor=None) -> EditOutcome:
     """Check (and save) ``file`` without ``intent_id``."""
     check_intent_id(intent_id)
     snapshot = store().read(file)
     if snapshot.version != version:
         raise StoreError("conflict", _changed_message(file))
     new = _edit(snapshot.text, remove_intent, intent_id)
-    return _check_and_maybe_write({file: (snapshot.text, new)}, {file: version}, write)
+    return _check_and_maybe_write({file: (snapshot.text, new)}, {file: version}, write,
+                                  (actor, "intent.delete", intent_id))
 
 
-def move_intent_examples(intent_id, file, version, target_id, examples, *, write) -> EditOutcome:
+def move_intent_examples(intent_id, file, version, target_id, examples, *, write,
+                         actor=None) -> EditOutcome:
     """Move ``examples`` from ``intent_id`` to ``target_id`` (possibly in another file)."""
     check_intent_id(intent_id)
     check_intent_id(target_id)
@@ -203,7 +230,8 @@ def move_intent_examples(intent_id, file, version, target_id, examples, *, write
     examples = list(examples)
     if target_snapshot.name == file:
         new = _edit(snapshot.text, move_examples, intent_id, target_id, examples)
-        return _check_and_maybe_write({file: (snapshot.text, new)}, {file: version}, write)
+        return _check_and_maybe_write({file: (snapshot.text, new)}, {file: version}, write,
+                                      (actor, "intent.move", intent_id))
     source = next((d for d in read_drafts(snapshot.text) if d.id == intent_id), None)
     if source is None:
         raise StoreError("not_found", f'No intent "{intent_id}" in {file}.')
@@ -214,7 +242,7 @@ def move_intent_examples(intent_id, file, version, target_id, examples, *, write
                target_snapshot.name: (target_snapshot.text, _edit(
                    target_snapshot.text, replace_intent, target_id, target))}
     versions = {file: version, target_snapshot.name: target_snapshot.version}
-    return _check_and_maybe_write(changes, versions, write)
+    return _check_and_maybe_write(changes, versions, write, (actor, "intent.move", intent_id))
 
 
 def _require_new_id(intent_id):
@@ -303,10 +331,23 @@ def inbox():
     return inbox_groups(live, known), pending_examples(live, current_app.config["INTENTS_DIR"])
 
 
-def assign_examples(intent_id, texts) -> EditOutcome:
+def dismiss_questions(texts, user) -> list:
+    """Dismiss inbox questions for good, with an audit entry; returns those newly dismissed."""
+    from kefu.services import audit
+    from kefu.services.inbox import dismiss
+
+    added = dismiss(texts, user.id)
+    if added:
+        audit.record(user, "inbox.dismiss", "inbox", new={"texts": added})
+    db.session.commit()
+    return added
+
+
+def assign_examples(intent_id, texts, actor=None) -> EditOutcome:
     """Add ``texts`` (questions from the inbox) to ``intent_id``'s examples, checked and saved."""
     snapshot, draft = store().find(intent_id)
     present = set(draft.examples)
     added = [text.strip() for text in texts if text.strip() and text.strip() not in present]
     draft.examples = draft.examples + list(dict.fromkeys(added))
-    return save_intent(intent_id, snapshot.name, snapshot.version, draft, write=True)
+    return save_intent(intent_id, snapshot.name, snapshot.version, draft, write=True,
+                       actor=actor, action="inbox.assign")

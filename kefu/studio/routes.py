@@ -13,6 +13,7 @@ from bot.yaml_lines import YAMLError
 from kefu.auth.access import roles_required
 from kefu.models import EDITOR_ROLES
 from kefu.services import studio
+from kefu.services.inbox import KINDS
 from kefu.services.intent_store import StoreError, check_intent_id
 from kefu.services.markdown import render_markdown
 from kefu.studio import bp
@@ -90,7 +91,8 @@ def save(intent_id):
         check_intent_id(intent_id)
         draft = draft_from_form(request.form)
         outcome = studio.save_intent(intent_id, file, version, draft,
-                                     write=request.form.get("action") == "save")
+                                     write=request.form.get("action") == "save",
+                                     actor=current_user)
     except StoreError as error:
         if error.kind == "not_found":
             return _refusal(error)
@@ -131,7 +133,8 @@ def delete(intent_id):
     file, version = request.form.get("file", ""), request.form.get("version", "")
     try:
         outcome = studio.delete_intent(intent_id, file, version,
-                                       write=request.form.get("action") == "save")
+                                       write=request.form.get("action") == "save",
+                                       actor=current_user)
     except StoreError as error:
         return _refusal(error)
     return _page("studio/deleted.html", 400 if outcome.errors else 200, outcome=outcome,
@@ -147,7 +150,7 @@ def move(intent_id):
     examples = request.form.getlist("example")[:2000]
     try:
         outcome = studio.move_intent_examples(intent_id, file, version, target, examples,
-                                              write=True)
+                                              write=True, actor=current_user)
     except StoreError as error:
         return _refusal(error)
     if not outcome.saved:
@@ -171,7 +174,8 @@ def create():
     file = request.form.get("file", "").strip()
     try:
         draft = draft_from_form(request.form)
-        outcome = studio.create_intent(file, draft, write=request.form.get("action") == "save")
+        outcome = studio.create_intent(file, draft, write=request.form.get("action") == "save",
+                                       actor=current_user)
     except StoreError as error:
         return _editor(_safe_draft(""), file=file, version="", message=error.message,
                        status=error.status)
@@ -213,22 +217,46 @@ def inbox():
     """Questions the bot could not place, grouped, each with its three best guesses."""
     groups, pending = studio.inbox()
     intents = sorted(item.draft.id for item in studio.store().listing()[0])
-    return _page("studio/inbox.html", groups=groups, pending=pending, intents=intents)
+    return _page("studio/inbox.html", groups=groups, pending=pending, intents=intents,
+                 kinds=KINDS)
+
+
+def _ticked_texts():
+    """The questions ticked in an inbox group's form (bounded in number and length)."""
+    return [text for text in request.form.getlist("text")[:200] if 0 < len(text) <= 500]
 
 
 @bp.post("/inbox/assign")
 @roles_required(*EDITOR_ROLES)
 def assign():
     """Write a group's questions into an intent's file as examples."""
-    texts = [text for text in request.form.getlist("text")[:200] if len(text) <= 500]
+    texts = _ticked_texts()
     try:
-        outcome = studio.assign_examples(check_intent_id(request.form.get("intent", "")), texts)
+        outcome = studio.assign_examples(check_intent_id(request.form.get("intent", "")), texts,
+                                         actor=current_user)
     except StoreError as error:
         return _refusal(error)
     if not outcome.saved:
         return _page("studio/refused.html", 400, message="; ".join(
             str(p) for p in outcome.errors) or translator(page_language())("no_change"))
     return redirect(url_for("studio.inbox"))
+
+
+@bp.post("/inbox/dismiss")
+@roles_required(*EDITOR_ROLES)
+def dismiss():
+    """Keep the ticked questions out of the inbox for good (they never come back)."""
+    studio.dismiss_questions(_ticked_texts(), current_user)
+    return redirect(url_for("studio.inbox"))
+
+
+@bp.post("/inbox/new-intent")
+@roles_required(*EDITOR_ROLES)
+def new_from_group():
+    """The new-intent form with the ticked questions as its examples (nothing written yet)."""
+    files = studio.store().names()
+    return _editor(IntentDraft(id="", examples=list(dict.fromkeys(_ticked_texts()))),
+                   file=files[0] if files else "faq.yaml", version="")
 
 
 @bp.get("/models")

@@ -84,11 +84,22 @@ TEXTS = {
     "role_agent": ("客服", "agent"),
     "role_editor": ("内容编辑", "editor"),
     "inbox": ("学习收件箱", "Learning inbox"),
-    "inbox_help": ("过去 30 天机器人没能回答的访客问题（给出“您是想问”或因把握不足转人工），相近的问法归为一组。"
-                   "把一组问题加到某个意图的例句里，重新训练后机器人就能回答。",
-                   "Visitor questions of the last 30 days the bot could not place (a \"did you "
-                   "mean\" offer, or a handoff for low confidence), similar ones grouped. Add a "
-                   "group to an intent's examples; after a retrain the bot answers them."),
+    "inbox_help": ("过去 30 天机器人没能回答好的访客问题：它请访客说清楚、给出的“您是想问”访客没有选、"
+                   "判断为超出范围、因把握不足转人工或建议留言，以及访客点了“没帮助”的回答；相近的问法归为一组。"
+                   "把一组问题加到某个意图的例句里（或新建一个意图），重新训练后机器人就能回答；不相关的可以忽略，以后不再出现。",
+                   "Visitor questions of the last 30 days the bot did not handle well: it asked to "
+                   "clarify, offered \"did you mean\" and the visitor took none, declined them as "
+                   "off-topic, handed off or offered the form for low confidence, or answered and "
+                   "the visitor voted \"not helpful\"; similar ones grouped. Add a group to an "
+                   "intent's examples (or start a new intent from it); after a retrain the bot "
+                   "answers them. Dismiss what does not belong: it does not come back."),
+    "kind_clarify": ("请访客说清楚", "asked to clarify"),
+    "kind_suggest": ("“您是想问”未被选择", "\"did you mean\" not taken"),
+    "kind_offtopic": ("判断为超出范围", "declined as off-topic"),
+    "kind_handoff": ("把握不足转人工", "handed off, unsure"),
+    "kind_not_helpful": ("回答被评“没帮助”", "answer voted not helpful"),
+    "dismiss": ("忽略", "Dismiss"),
+    "new_from_group": ("用这些问题新建意图", "New intent from these"),
     "pending": ("{n} 处例句改动等待重新训练。", "{n} example change(s) wait for a retrain."),
     "inbox_empty": ("收件箱是空的。", "The inbox is empty."),
     "asked": ("次", "asked"),
