@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from bot.intent_edit import (
     EditError, IntentDraft, add_intent, move_examples, read_drafts, remove_intent,
@@ -26,7 +26,7 @@ __all__ = ["store", "EditOutcome", "intent_rows", "save_intent", "create_intent"
            "delete_intent", "move_intent_examples", "try_message", "STATS_DAYS"]
 
 STATS_DAYS = 30
-SORTS = ("id", "file", "examples", "hits", "f1")
+SORTS = ("id", "file", "examples", "hits", "helpful", "f1")
 
 
 def store() -> IntentStore:
@@ -54,20 +54,29 @@ class EditOutcome:
 
 
 def _hits_since(days):
-    """``{intent: {"answered": n, "suggested": n}}`` from the bot's replies of the last days."""
+    """``{intent: {"answered", "suggested", "voted", "helpful"}}`` from the bot's replies of
+    the last days (votes: the visitors' thumbs on the answers, :func:`helpful_ratio`)."""
     since = utcnow() - timedelta(days=days)
     rows = db.session.execute(
-        select(Message.intent, Message.bot_action, func.count())
+        select(Message.intent, Message.bot_action, func.count(), func.count(Message.helpful),
+               func.sum(case((Message.helpful.is_(True), 1), else_=0)))
         .where(Message.sender == "bot", Message.intent.is_not(None), Message.created_at >= since)
         .group_by(Message.intent, Message.bot_action))
     hits = {}
-    for intent, action, count in rows:
-        entry = hits.setdefault(intent, {"answered": 0, "suggested": 0})
+    for intent, action, count, voted, helpful in rows:
+        entry = hits.setdefault(intent, {"answered": 0, "suggested": 0, "voted": 0, "helpful": 0})
         if action == "answer":
             entry["answered"] += count
+            entry["voted"] += voted
+            entry["helpful"] += int(helpful or 0)
         elif action == "suggest":
             entry["suggested"] += count
     return hits
+
+
+def helpful_ratio(helpful: int, voted: int):
+    """The share of voted answers voted helpful, or None with no vote (never 0/0)."""
+    return helpful / voted if voted else None
 
 
 def _cv_f1():
@@ -107,10 +116,13 @@ def intent_rows(query="", file="", sort="id", descending=False):
         rows.append({"id": draft.id, "file": item.file, "line": draft.line, "title": draft.title,
                      "examples": counts, "n_examples": len(draft.examples),
                      "hits": seen.get("answered", 0), "suggested": seen.get("suggested", 0),
+                     "voted": seen.get("voted", 0),
+                     "helpful": helpful_ratio(seen.get("helpful", 0), seen.get("voted", 0)),
                      "f1": f1.get(draft.id), "handoff": draft.handoff})
     sort = sort if sort in SORTS else "id"
     key = {"id": lambda r: r["id"], "file": lambda r: (r["file"], r["line"]),
            "examples": lambda r: r["n_examples"], "hits": lambda r: r["hits"],
+           "helpful": lambda r: (r["helpful"] is not None, r["helpful"] or 0.0),
            "f1": lambda r: (r["f1"] is not None, r["f1"] or 0.0)}[sort]
     rows.sort(key=key, reverse=bool(descending))
     return rows, sorted({item.file for item in listed}), unreadable

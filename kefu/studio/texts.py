@@ -26,6 +26,7 @@ TEXTS = {
     "suggested": ("30 天推荐", "Suggested (30 days)"),
     "helpful": ("有帮助", "Helpful"),
     "helpful_none": ("暂无评价", "no votes yet"),
+    "helpful_votes": ("过去 30 天 {n} 次评价中认为有帮助的比例", "share of {n} votes in the last 30 days that said helpful"),
     "f1": ("交叉验证 F1", "CV F1"),
     "f1_none": ("运行 bot eval 后显示", "run `bot eval` to see"),
     "handoff": ("直接转人工", "Hand off to a person"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import csrf_token, login, make_user
+from tests.helpers import csrf_token, events, login, make_user, send, session_of
 
 STUDIO_PAGES = ["/studio/", "/studio/intents/opening_hours", "/studio/new",
                 "/studio/try?q=hello"]
@@ -173,6 +173,33 @@ def test_the_list_counts_examples_per_language_and_hits_of_the_last_30_days(app,
     assert re.findall(r'<tr data-intent="([a-z_]+)">', found) == ["opening_hours"]
     only = editor.http.get("/studio/?file=store.yaml").get_data(as_text=True)
     assert set(re.findall(r'<tr data-intent="([a-z_]+)">', only)) == {"opening_hours", "contact_us"}
+
+
+def test_the_list_shows_each_intents_helpful_ratio_from_the_visitors_votes(app, studio, visitor):
+    def answer_and_vote(text, helpful):
+        sio = visitor()
+        session_of(sio)
+        reply = next(m for m in _sent_and_replies(sio, text) if m["sender"] == "bot")
+        assert reply["intent"] == "opening_hours"
+        if helpful is not None:
+            assert sio.emit("vote", {"message_id": reply["id"], "helpful": helpful},
+                            namespace="/visitor", callback=True)["ok"] is True
+
+    for helpful in (True, True, False, None):  # 2 of 3 votes say helpful; one never voted
+        answer_and_vote("what are your opening hours", helpful)
+    html = studio().http.get("/studio/?sort=helpful&desc=1").get_data(as_text=True)
+    rows = re.findall(r'<tr data-intent="([a-z_]+)">', html)
+    assert rows[0] == "opening_hours"  # the only intent with votes sorts first
+    first = html[html.index('data-intent="opening_hours"'):]
+    cell = re.search(r'data-col="helpful">(.*?)</td>', first).group(1)
+    assert "67%" in cell and "(3)" in cell
+    other = html[html.index('data-intent="contact_us"'):]
+    assert "no votes yet" in re.search(r'data-col="helpful">(.*?)</td>', other).group(1)
+
+
+def _sent_and_replies(sio, text):
+    assert send(sio, text)["ok"] is True
+    return events(sio, "message")
 
 
 # --- editing ----------------------------------------------------------------------
