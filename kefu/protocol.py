@@ -197,9 +197,9 @@ def agent_typing(payload) -> tuple:
     return int_field(payload, "conversation_id"), bool_field(payload, "typing")
 
 
-def agent_read(payload) -> tuple:
-    """``read`` from an agent: ``{conversation_id, message_id}``."""
-    payload = require_dict(payload, "read")
+def message_ref(payload, event: str) -> tuple:
+    """``{conversation_id, message_id}``: an agent's ``read`` and ``to_inbox``."""
+    payload = require_dict(payload, event)
     return int_field(payload, "conversation_id"), int_field(payload, "message_id")
 
 

@@ -187,9 +187,16 @@ class AgentNamespace(ProtocolNamespace):
 
     @desk_only
     def on_read(self, me, payload=None):
-        conversation_id, message_id = protocol.agent_read(payload)
+        conversation_id, message_id = protocol.message_ref(payload, "read")
         ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
         return _deliver(run_blocking(agent_actions.mark_read, conversation_id, me["id"],
+                                     message_id))
+
+    @desk_only
+    def on_to_inbox(self, me, payload=None):
+        conversation_id, message_id = protocol.message_ref(payload, "to_inbox")
+        ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
+        return _deliver(run_blocking(agent_actions.send_to_inbox, conversation_id, me["id"],
                                      message_id))
 
     @desk_only

@@ -7,10 +7,11 @@ to whom.  Anything that moves the queue or an agent's load ends with
 :func:`kefu.services.assignment.settle`, so auto-assignment happens here, never in the
 transport.
 """
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kefu.extensions import db
-from kefu.models import STATES, Conversation, Message, User, utcnow
+from kefu.models import STATES, Conversation, ConversationEvent, Message, User, utcnow
 from kefu.services import assignment, assist, lifecycle, presence, presenters
 from kefu.services.errors import ServiceError
 from kefu.services.notices import system_notice
@@ -133,6 +134,31 @@ def mark_read(conversation_id: int, user_id: int, message_id: int) -> Outcome:
     up_to = conversation.agent_read_up_to
     return _about(conversation, up_to=up_to).signal(
         "read", {"reader": "agent", "up_to": up_to}, "visitor")
+
+
+def send_to_inbox(conversation_id: int, user_id: int, message_id: int) -> Outcome:
+    """"The bot should have answered this": a visitor line of a chat the agent handled
+    goes to the editors' learning inbox (once; sending it again changes nothing).
+
+    Recorded as a conversation event, so the inbox and reports read it with who sent it.
+    """
+    user, conversation = writable(conversation_id, user_id,
+                                  ("waiting", "agent", "closed", "abandoned"))
+    message = db.session.get(Message, message_id)
+    if message is None or message.conversation_id != conversation.id \
+            or message.sender != "visitor":
+        raise ServiceError("not_found", "That is not a visitor message of this conversation.")
+    already = db.session.scalars(select(ConversationEvent.data).where(
+        ConversationEvent.conversation_id == conversation.id,
+        ConversationEvent.kind == lifecycle.SENT_TO_INBOX)).all()
+    duplicate = any((data or {}).get("message_id") == message.id for data in already)
+    if not duplicate:
+        lifecycle.record(conversation.id, lifecycle.SENT_TO_INBOX, lifecycle.Actor.agent(user.id),
+                         from_state=conversation.state, to_state=conversation.state,
+                         data={"message_id": message.id})
+        db.session.commit()
+    return Outcome(conversation_id=conversation.id,
+                   ack={"to_inbox": {"message_id": message.id}, "duplicate": duplicate})
 
 
 def transfer(conversation_id: int, user_id: int, to_agent_id: int, note: str | None) -> Outcome:

@@ -8,7 +8,9 @@ A question lands here when the bot's turn on it says the bot did not know (its *
 - ``offtopic``: declined as outside the FAQ (an editor may decide it belongs in it);
 - ``handoff``: handed to a person, or offered the leave-a-message form when nobody was
   there, because the bot missed (low confidence, a repeated miss);
-- ``not_helpful``: answered, and the visitor voted the answer not helpful.
+- ``not_helpful``: answered, and the visitor voted the answer not helpful;
+- ``agent``: an agent who handled the chat sent the line here ("the bot should have
+  answered this", :func:`kefu.services.agent_actions.send_to_inbox`).
 
 Questions that are already an example of some intent (after the bot's own
 normalisation) drop out by themselves: assigning a group writes its questions into an
@@ -29,7 +31,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from kefu.extensions import db
-from kefu.models import InboxDismissal, Message, utcnow
+from kefu.models import ConversationEvent, InboxDismissal, Message, utcnow
+from kefu.services import lifecycle
 
 __all__ = ["InboxGroup", "inbox_groups", "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
 
@@ -38,7 +41,7 @@ MAX_ROWS = 5000
 #: Handoffs that mean "the bot did not know", unlike a visitor asking for a person.
 MISSED_REASONS = ("low_confidence", "repeated_miss")
 #: Why a question is in the inbox, in the order the page lists them.
-KINDS = ("clarify", "suggest", "offtopic", "handoff", "not_helpful")
+KINDS = ("clarify", "suggest", "offtopic", "handoff", "not_helpful", "agent")
 #: Bot actions whose turn may make its question a miss (an answer only with a thumbs-down).
 _MISS_ACTIONS = ("clarify", "suggest", "offtopic", "escalate", "offer_form")
 _IN_CHUNK = 500
@@ -130,7 +133,22 @@ def _missed_questions(days):
         kind = _kind(action, extra, helpful)
         if kind is not None and reply_id not in picked:
             missed.append((text, created_at, kind))
-    return missed
+    return missed + _sent_by_agents(since)
+
+
+def _sent_by_agents(since):
+    """``[(text, created_at, "agent")]``: visitor lines agents sent to the inbox."""
+    ids = [(data or {}).get("message_id") for data in db.session.scalars(
+        select(ConversationEvent.data).where(ConversationEvent.kind == lifecycle.SENT_TO_INBOX,
+                                             ConversationEvent.created_at >= since)
+        .order_by(ConversationEvent.id.desc()).limit(MAX_ROWS))]
+    ids = sorted({i for i in ids if isinstance(i, int)})
+    sent = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        sent += [(text, created_at, "agent") for text, created_at in db.session.execute(
+            select(Message.text, Message.created_at)
+            .where(Message.id.in_(ids[start:start + _IN_CHUNK]), Message.sender == "visitor"))]
+    return sent
 
 
 def _dismissed_keys() -> set:

@@ -60,6 +60,9 @@ class Actor:
         return cls("agent", user_id)
 
 
+#: The conversation event an agent's "the bot should have answered this" records (no move).
+SENT_TO_INBOX = "sent_to_inbox"
+
 BOT = Actor("bot")
 VISITOR = Actor("visitor")
 SYSTEM = Actor("system")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User, Visitor, utcnow
+from kefu.services import lifecycle
 from kefu.services.assist import draft_of
 from kefu.services.outcomes import Outcome
 from kefu.services.queue import Queue, waiting_conversations
@@ -173,9 +174,11 @@ def detail(conversation: Conversation) -> dict:
     messages = db.session.scalars(
         select(Message).where(Message.conversation_id == conversation.id)
         .order_by(Message.id)).all()
+    in_inbox = {(e.data or {}).get("message_id") for e in events if e.kind == lifecycle.SENT_TO_INBOX}
     return {
         **card(conversation),
-        "messages": [_with_draft(m) for m in messages],
+        "messages": [{**_with_draft(m), "sent_to_inbox": True} if m.id in in_inbox
+                     else _with_draft(m) for m in messages],
         "events": [{"kind": e.kind, "from_state": e.from_state, "to_state": e.to_state,
                     "actor_kind": e.actor_kind, "actor_user_id": e.actor_user_id,
                     "reason": e.reason, "created_at": iso(e.created_at)} for e in events],

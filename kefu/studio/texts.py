@@ -99,6 +99,7 @@ TEXTS = {
     "kind_offtopic": ("判断为超出范围", "declined as off-topic"),
     "kind_handoff": ("把握不足转人工", "handed off, unsure"),
     "kind_not_helpful": ("回答被评“没帮助”", "answer voted not helpful"),
+    "kind_agent": ("客服认为机器人本该回答", "sent by an agent"),
     "dismiss": ("忽略", "Dismiss"),
     "new_from_group": ("用这些问题新建意图", "New intent from these"),
     "pending": ("{n} 处例句改动等待重新训练。", "{n} example change(s) wait for a retrain."),

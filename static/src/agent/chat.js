@@ -17,12 +17,13 @@ export function reasonOf(detail) {
 }
 
 export class ChatView {
-  constructor(root, { me, onAction, onOpenConversation, onInsertDraft }) {
+  constructor(root, { me, onAction, onOpenConversation, onInsertDraft, onToInbox }) {
     this.q = (role) => root.querySelector(`[data-role=${role}]`);
     this.me = me;
     this.onAction = onAction;
     this.onOpenConversation = onOpenConversation;
     this.onInsertDraft = onInsertDraft;
+    this.onToInbox = onToInbox;
     this.detail = null;
     this.rows = new Map();
     this.readUpTo = 0;
@@ -67,7 +68,8 @@ export class ChatView {
   /** What a transcript row needs besides its message: read ticks, and drafts for the holder. */
   rowOptions() {
     const canInsert = Boolean(this.detail && this.canReply(this.detail));
-    return { readUpTo: this.readUpTo, onInsertDraft: canInsert ? this.onInsertDraft : null };
+    return { readUpTo: this.readUpTo, onInsertDraft: canInsert ? this.onInsertDraft : null,
+      onToInbox: this.detail && this.canWrite(this.detail) ? this.onToInbox : null };
   }
 
   add(m, { scroll = true } = {}) {

@@ -36,6 +36,7 @@ export const TEXTS = {
     loadFailed: "加载失败", claimedByOther: "该会话已被其他客服接入",
     botChats: "机器人接待中", takeover: "接管", botConfidence: "机器人最近一次的置信度",
     botDraft: "机器人草稿", insertDraft: "插入回复框", draftUse_as_is: "已原样发送",
+    toInbox: "机器人本该回答这个", toInboxHelp: "把这句话送到学习收件箱，由内容编辑加进 FAQ", inInbox: "已送到学习收件箱",
     draftUse_edited: "已修改后发送", draftUse_ignored: "未采用", reason_agent_takeover: "客服主动接管",
     // System notices (docs/protocol.md: "notice"), as kefu/i18n.py words them for visitors.
     notice_handoff: "正在为您转接人工客服，请稍候，您不用重复问题。",
@@ -81,6 +82,7 @@ export const TEXTS = {
     loadFailed: "Could not load", claimedByOther: "Another agent claimed this conversation",
     botChats: "With the bot", takeover: "Take over", botConfidence: "The bot's last confidence",
     botDraft: "Bot's draft", insertDraft: "Insert", draftUse_as_is: "Sent as is",
+    toInbox: "The bot should have answered this", toInboxHelp: "Send this line to the learning inbox, for the editors to add to the FAQ", inInbox: "In the learning inbox",
     draftUse_edited: "Sent edited", draftUse_ignored: "Not used", reason_agent_takeover: "Taken over by an agent",
     notice_handoff: "Connecting you to a person. Please hold on; you won't need to repeat yourself.",
     notice_bot_unavailable: "Sorry, I can't answer right now; connecting you to a person.",

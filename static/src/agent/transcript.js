@@ -54,7 +54,30 @@ export function draftBox(m, onInsertDraft) {
   return box;
 }
 
-export function messageRow(m, { readUpTo, onInsertDraft = null }) {
+/**
+ * "The bot should have answered this" under a visitor line, for the agent who handled the
+ * chat: ``onToInbox(id)`` resolves true once the line is in the learning inbox.
+ */
+function inboxControl(m, onToInbox) {
+  const done = () => {
+    const mark = el("span", "in-inbox", "✓ " + t("inInbox"));
+    mark.dataset.role = "in-inbox";
+    return mark;
+  };
+  if (m.sent_to_inbox) return done();
+  const button = el("button", "to-inbox", t("toInbox"));
+  button.type = "button";
+  button.dataset.action = "to-inbox";
+  button.title = t("toInboxHelp");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    if (await onToInbox(m.id)) button.replaceWith(done());
+    else button.disabled = false;
+  });
+  return button;
+}
+
+export function messageRow(m, { readUpTo, onInsertDraft = null, onToInbox = null }) {
   const row = el("div", "row " + m.sender);
   row.dataset.sender = m.sender;
   if (m.id !== undefined && m.id !== null) row.dataset.messageId = m.id;
@@ -69,6 +92,9 @@ export function messageRow(m, { readUpTo, onInsertDraft = null }) {
   bubble.append(renderBody(m));
   row.append(head, bubble);
   if (m.sender === "visitor" && m.assist && m.assist.text) row.append(draftBox(m, onInsertDraft));
+  if (m.sender === "visitor" && typeof m.id === "number" && (onToInbox || m.sent_to_inbox)) {
+    row.append(inboxControl(m, onToInbox));
+  }
   if (m.sender === "bot" && (m.intent || m.action)) {
     const chip = el("div", "intent");
     chip.dataset.role = "intent";

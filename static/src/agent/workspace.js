@@ -38,6 +38,7 @@ export class Workspace {
       onAction: (action, id) => this.action(action, id),
       onOpenConversation: (id) => this.open(id),
       onInsertDraft: (messageId, text) => this.composer.insertDraft(messageId, text),
+      onToInbox: (messageId) => this.toInbox(messageId),
     });
     this.composer = new Composer(this.q("composer"), this.canned, {
       onSend: (mode, text, draftFor) => this.send(mode, text, draftFor),
@@ -268,6 +269,13 @@ export class Workspace {
       this.chat.markPending(clientMsgId, ack.error.message);
       this.composer.showError(t("errorPrefix") + ack.error.message);
     }
+  }
+
+  /** "The bot should have answered this": true once the line is in the learning inbox. */
+  async toInbox(messageId) {
+    const ack = await this.emit("to_inbox", { conversation_id: this.openId, message_id: messageId });
+    if (!ack.ok) this.onError(ack.error);
+    return ack.ok;
   }
 
   async action(action, id) {
