@@ -75,9 +75,17 @@ def test_visitor_is_handed_to_an_agent_and_rates_the_chat(contexts, live_server)
     # System notices in the agent's language, though the visitor was told them in English.
     transcript.locator(".row.system[data-notice=queue_place]", has_text="您在排队中的位置").wait_for()
 
+    question = transcript.locator(".row.visitor", has_text="how long does shipping take")
+    assert question.locator("[data-action=to-inbox]").count() == 0  # not this agent's chat yet
     agent.locator("[data-action=claim]").click()
     mine_card(agent, conversation).wait_for()
     agent.locator("[data-action=close]").wait_for()
+    # Now it is: the agent tells the editors the bot should have answered this line.
+    question.get_by_role("button", name="机器人本该回答这个").click()
+    question.get_by_text("已送到学习收件箱").wait_for()
+    with sqlite3.connect(live_server.instance / "kefu.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM conversation_events WHERE kind = 'sent_to_inbox'"
+                          " AND conversation_id = ?", (conversation,)).fetchone() == (1,)
     visitor.locator(".msg.system", has_text="小王").first.wait_for()
     assert "小王" in visitor.locator("[role=dialog] header").inner_text()
     transcript.locator(".row.system[data-notice=agent_joined]", has_text="小王 已加入对话").wait_for()
