@@ -112,6 +112,7 @@ TEXTS = {
         "metric_reason": "转人工原因",
         "sender_visitor": "访客", "sender_bot": "机器人", "sender_agent": "客服",
         "sender_system": "系统", "sender_note": "内部备注",
+        "export_csv": "导出 CSV",
     },
     "en": {
         "brand": "kefu", "admin": "Admin", "users": "Users", "settings": "Settings",
@@ -230,6 +231,7 @@ TEXTS = {
         "metric_rating": "Rating", "metric_reason": "Handoff reason",
         "sender_visitor": "Visitor", "sender_bot": "Bot", "sender_agent": "Agent",
         "sender_system": "System", "sender_note": "Private note",
+        "export_csv": "Export CSV",
     },
 }
 

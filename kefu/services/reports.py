@@ -57,7 +57,7 @@ def period(first: date | None = None, last: date | None = None, zone=None) -> Pe
     return Period(first, last, zone)
 
 
-def _scope(p: Period, agent_id=None):
+def scoped(p: Period, agent_id=None):
     """The ids of the conversations a report counts: created in the period (and the agent's)."""
     query = select(Conversation.id).where(Conversation.created_at >= p.since,
                                           Conversation.created_at < p.until)
@@ -92,7 +92,7 @@ def bot_containment(p: Period, agent_id=None) -> dict:
     ``rate = contained / bot_handled``; a conversation with both a bot answer and a
     handoff counts as handed off, so the rate never exceeds 1.
     """
-    scope = _scope(p, agent_id).where(_bot_spoke())
+    scope = scoped(p, agent_id).where(_bot_spoke())
     handled = db.session.scalar(select(func.count()).select_from(scope.subquery()))
     handed = db.session.scalar(select(func.count()).select_from(
         scope.where(_escalated()).subquery()))
@@ -102,7 +102,7 @@ def bot_containment(p: Period, agent_id=None) -> dict:
 
 def handoff_rate(p: Period, agent_id=None) -> dict:
     """Conversations that went to a person / all conversations, and by first reason."""
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     total = db.session.scalar(select(func.count()).select_from(scope.subquery()))
     first = (select(ConversationEvent.conversation_id,
                     func.min(ConversationEvent.id).label("first_id"))
@@ -119,9 +119,9 @@ def handoff_rate(p: Period, agent_id=None) -> dict:
                 reasons.items(), key=lambda kv: (-kv[1], kv[0] or ""))}}
 
 
-def _first_responses(p: Period, agent_id=None) -> dict:
+def first_responses(p: Period, agent_id=None) -> dict:
     """``{conversation id: seconds}`` from the first handoff to the first person's reply."""
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     escalated = dict(db.session.execute(
         select(ConversationEvent.conversation_id, func.min(ConversationEvent.created_at))
         .where(ConversationEvent.kind == "escalated",
@@ -138,13 +138,13 @@ def _first_responses(p: Period, agent_id=None) -> dict:
         start = escalated.get(conversation_id)
         if start is None or conversation_id in seconds:
             continue
-        start, at = _aware(start), _aware(at)
+        start, at = aware(start), aware(at)
         if at >= start:
             seconds[conversation_id] = (at - start).total_seconds()
     return seconds
 
 
-def _aware(value):
+def aware(value):
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -163,12 +163,28 @@ def first_response_time(p: Period, agent_id=None) -> dict:
     agents' replies (bot and system lines, private notes never do).  A conversation
     handed off and never answered is counted in ``unanswered``, not in the times.
     """
-    times = _first_responses(p, agent_id)
+    times = first_responses(p, agent_id)
     values = list(times.values())
     handed = handoff_rate(p, agent_id)["handed_off"]
     return {"responded": len(values), "unanswered": handed - len(values),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
+
+
+def resolution_times(p: Period, agent_id=None) -> dict:
+    """``{conversation id: seconds}`` from the first handoff to the close, closed chats only.
+
+    An abandoned chat (it also has a ``closed_at``) was never resolved, and a chat still
+    open has no end yet: neither is in the result.
+    """
+    rows = db.session.execute(
+        select(Conversation.id, func.min(ConversationEvent.created_at), Conversation.closed_at)
+        .join(ConversationEvent, ConversationEvent.conversation_id == Conversation.id)
+        .where(Conversation.id.in_(scoped(p, agent_id)), Conversation.state == "closed",
+               Conversation.closed_at.is_not(None), ConversationEvent.kind == "escalated")
+        .group_by(Conversation.id, Conversation.closed_at)).all()
+    return {cid: (aware(end) - aware(start)).total_seconds()
+            for cid, start, end in rows if aware(end) >= aware(start)}
 
 
 def csat(p: Period, agent_id=None) -> dict:
@@ -177,7 +193,7 @@ def csat(p: Period, agent_id=None) -> dict:
     ``response_rate = rated / closed``: of the closed conversations, how many the
     visitor rated (a rating is only possible once a conversation is closed).
     """
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     ratings = list(db.session.scalars(select(Conversation.rating).where(
         Conversation.id.in_(scope), Conversation.rating.is_not(None))))
     closed = db.session.scalar(select(func.count()).where(
@@ -192,8 +208,8 @@ def per_day(p: Period, agent_id=None) -> list:
     """``[(local day, conversations created that day)]`` for every day of the period."""
     counts = {d: 0 for d in p.days()}
     for (created,) in db.session.execute(select(Conversation.created_at).where(
-            Conversation.id.in_(_scope(p, agent_id)))):
-        day = _aware(created).astimezone(p.zone).date()
+            Conversation.id.in_(scoped(p, agent_id)))):
+        day = aware(created).astimezone(p.zone).date()
         if day in counts:
             counts[day] += 1
     return sorted(counts.items())
@@ -205,7 +221,7 @@ def per_agent(p: Period) -> list:
     for user in db.session.scalars(select(User).where(User.role.in_(("agent", "admin")))
                                    .order_by(User.name)):
         handled = db.session.scalar(select(func.count()).select_from(
-            _scope(p, user.id).subquery()))
+            scoped(p, user.id).subquery()))
         if not handled:
             continue
         frt = first_response_time(p, user.id)
@@ -231,7 +247,7 @@ def report(p: Period, agent_id=None) -> dict:
 
 def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
     """The conversations behind one number of the report (the click-through)."""
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     conversation = select(Conversation.id).where(Conversation.id.in_(scope))
     if metric == "all":
         return _ids(conversation)
@@ -242,7 +258,7 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
     if metric == "contained":
         return _ids(conversation.where(_bot_spoke(), ~_escalated()))
     if metric == "responded":
-        return sorted(_first_responses(p, agent_id))
+        return sorted(first_responses(p, agent_id))
     if metric == "rated":
         return _ids(conversation.where(Conversation.rating.is_not(None)))
     if metric == "closed":

@@ -195,3 +195,109 @@ def test_bad_ranges_and_metrics_are_refused(app):
     assert admin.get("/reports/conversations?metric=rating&value=9").status_code == 400
     zh = AdminBrowser(app, accept_language="zh")
     assert "报表" in zh.text(zh.get("/reports/"))
+
+
+# --- CSV export (through the real app: visitors on /visitor, agents on /agent) --------
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example","click")'
+HOSTILE_TEXT = "=1+2 where is my parcel"
+
+
+def worked_chat(visitor, agent, text, name=None, rating=None):
+    """A visitor's chat handed to ``agent``, answered, closed (and rated); returns its id."""
+    from tests.helpers import send, session_of
+    from tests.kefu.test_prechat import profile
+
+    sio = visitor()
+    session_of(sio)
+    if name is not None:
+        assert profile(sio, name=name, email="v@example.com")["ok"] is True
+    conversation_id = send(sio, text)["message"]["conversation_id"]
+    assert sio.emit("request_human", {}, namespace="/visitor", callback=True)["ok"] is True
+    assert agent.call("claim", {"conversation_id": conversation_id})["ok"] is True
+    assert agent.call("message", {"conversation_id": conversation_id,
+                                  "client_msg_id": f"a{conversation_id}",
+                                  "text": "+86 here to help"})["ok"]
+    assert agent.call("close", {"conversation_id": conversation_id})["ok"] is True
+    if rating is not None:
+        assert sio.emit("rate", {"rating": rating}, namespace="/visitor",
+                        callback=True)["ok"] is True
+    return conversation_id
+
+
+def read_csv(response):
+    import csv
+    import io
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def test_the_csv_has_one_row_per_conversation_and_no_cell_a_sheet_would_run(
+        app, visitor, desk):
+    from tests.helpers import put_setting
+
+    put_setting(app, "prechat_form", True)
+    x, y = desk(name="Agent X"), desk(name="Agent Y")
+    hostile = worked_chat(visitor, x, HOSTILE_TEXT, name=HOSTILE_NAME, rating=4)
+    other = worked_chat(visitor, y, "-1 how long does shipping take", name="@SUM(1+1)")
+    admin = AdminBrowser(app)
+    rows = {int(r["id"]): r for r in read_csv(admin.get("/reports/export.csv"))}
+    assert sorted(rows) == [hostile, other]
+    row = rows[hostile]
+    assert row["visitor"] == "'" + HOSTILE_NAME and row["first_question"] == "'" + HOSTILE_TEXT
+    assert (rows[other]["visitor"], rows[other]["first_question"]) == (
+        "'@SUM(1+1)", "'-1 how long does shipping take")
+    assert (row["state"], row["handed_off"], row["handoff_reason"]) == (
+        "closed", "y", "visitor_request")
+    assert (row["agent"], row["rating"], rows[other]["rating"]) == ("Agent X", "4", "")
+    assert row["messages"] == "3"  # the visitor's line, the bot's answer, the agent's reply
+    assert row["closed"] and row["created"] <= row["closed"]
+    assert 0 <= int(row["first_response_seconds"]) < 60
+    assert 0 <= int(row["resolution_seconds"]) < 60
+    # No cell of the file starts with a character a spreadsheet reads as a formula.
+    text = admin.get("/reports/export.csv").get_data().decode("utf-8-sig")
+    import csv
+    import io
+
+    for cells in csv.reader(io.StringIO(text)):
+        assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r") for c in cells), cells
+
+
+def test_an_agents_csv_holds_only_their_own_conversations(app, visitor, desk, client):
+    x, y = desk(name="Agent X"), desk(name="Agent Y")
+    mine = worked_chat(visitor, x, "where is my parcel")
+    worked_chat(visitor, y, "how long does shipping take")
+    ids = [int(r["id"]) for r in read_csv(x.http.get("/reports/export.csv"))]
+    assert ids == [mine]
+    editor = AdminBrowser(app, role="editor")
+    assert editor.get("/reports/export.csv").status_code == 403
+    response = client.get("/reports/export.csv")
+    assert response.status_code == 302 and "/auth/login" in response.location
+    assert x.http.get("/reports/export.csv?from=2026-03-05&to=2026-03-01").status_code == 400
+
+
+def test_the_csv_follows_the_date_range_and_the_page_links_to_it(app, desk_data):
+    admin = AdminBrowser(app)
+    rows = read_csv(admin.get(f"/reports/export.csv?{PERIOD}"))
+    assert sorted(int(r["id"]) for r in rows) == sorted(
+        desk_data["ids"][k] for k in "ABCDEF")  # G is outside, E after midnight is in
+    by_id = {int(r["id"]): r for r in rows}
+    e = by_id[desk_data["ids"]["E"]]
+    assert e["created"] == "2026-03-02 00:30:00"  # in the desk's zone, not UTC
+    assert by_id[desk_data["ids"]["C"]]["first_response_seconds"] == "300"
+    assert by_id[desk_data["ids"]["D"]]["first_response_seconds"] == ""
+    html = admin.text(admin.get(f"/reports/?{PERIOD}"))
+    assert 'href="/reports/export.csv?from=2026-03-01&amp;to=2026-03-02"' in html
+    assert "Export CSV" in html
+    zh = AdminBrowser(app, accept_language="zh")
+    assert "导出 CSV" in zh.text(zh.get(f"/reports/?{PERIOD}"))
+
+
+def test_a_cell_starting_with_a_tab_or_a_carriage_return_is_escaped_too():
+    from kefu.services.reports_export import safe_cell
+
+    assert [safe_cell(v) for v in ("\tx", "\rx", "+1", "a=b", 12, None, "")] == [
+        "'\tx", "'\rx", "'+1", "a=b", "12", "", ""]
