@@ -113,6 +113,11 @@ TEXTS = {
         "sender_visitor": "访客", "sender_bot": "机器人", "sender_agent": "客服",
         "sender_system": "系统", "sender_note": "内部备注",
         "export_csv": "导出 CSV",
+        "abandonment": "放弃率",
+        "abandonment_help": "排队时访客离开的对话 / 进入排队的对话",
+        "time_to_abandon": "放弃前等待",
+        "metric_queued": "进入排队的对话",
+        "metric_abandoned": "排队时访客离开的对话",
     },
     "en": {
         "brand": "kefu", "admin": "Admin", "users": "Users", "settings": "Settings",
@@ -232,6 +237,11 @@ TEXTS = {
         "sender_visitor": "Visitor", "sender_bot": "Bot", "sender_agent": "Agent",
         "sender_system": "System", "sender_note": "Private note",
         "export_csv": "Export CSV",
+        "abandonment": "Abandonment",
+        "abandonment_help": "Chats the visitor left while waiting / chats that went to the queue",
+        "time_to_abandon": "Time to abandon",
+        "metric_queued": "Conversations that went to the queue",
+        "metric_abandoned": "Conversations the visitor left in the queue",
     },
 }
 

@@ -20,7 +20,7 @@ from kefu.services.errors import ServiceError
 
 #: Metrics whose conversations can be listed (the click-through of each number).
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
-           "day", "rating", "reason")
+           "day", "rating", "reason", "queued", "abandoned")
 MAX_DAYS = 366
 
 
@@ -187,6 +187,42 @@ def resolution_times(p: Period, agent_id=None) -> dict:
             for cid, start, end in rows if aware(end) >= aware(start)}
 
 
+def _queue_and_abandon(p: Period, agent_id=None) -> tuple:
+    """``(conversations that went to the queue, {abandoned one: seconds in the queue})``.
+
+    The queue is entered by a handoff (``escalated``) or, after a takeover, by the agent
+    leaving (``requeued``); the clock of an abandoned chat starts at its latest entry.
+    """
+    rows = db.session.execute(
+        select(ConversationEvent.conversation_id, ConversationEvent.kind,
+               ConversationEvent.created_at)
+        .where(ConversationEvent.conversation_id.in_(scoped(p, agent_id)),
+               or_(ConversationEvent.to_state == "waiting",
+                   ConversationEvent.kind == "abandoned"))
+        .order_by(ConversationEvent.conversation_id, ConversationEvent.id)).all()
+    entered, seconds = {}, {}
+    for conversation_id, kind, at in rows:
+        if kind != "abandoned":
+            entered[conversation_id] = aware(at)
+        elif conversation_id in entered:
+            seconds[conversation_id] = (aware(at) - entered[conversation_id]).total_seconds()
+    return set(entered), seconds
+
+
+def abandonment(p: Period, agent_id=None) -> dict:
+    """Of the chats that went to the queue, the share the visitor left before a person came.
+
+    ``rate = abandoned / queued``; time to abandon (median, p90) runs from the chat's
+    latest entry into the queue to its ``abandoned`` event.
+    """
+    queued, seconds = _queue_and_abandon(p, agent_id)
+    values = list(seconds.values())
+    return {"queued": len(queued), "abandoned": len(values),
+            "rate": _rate(len(values), len(queued)),
+            "median": statistics.median(values) if values else None,
+            "p90": percentile(values, 90)}
+
+
 def csat(p: Period, agent_id=None) -> dict:
     """Ratings of the period's conversations: average, 1-5 distribution, response rate.
 
@@ -238,7 +274,8 @@ def report(p: Period, agent_id=None) -> dict:
               "first_response": first_response_time(p, agent_id),
               "csat": csat(p, agent_id),
               "per_day": [(d.isoformat(), n) for d, n in per_day(p, agent_id)],
-              "handoff": handoff_rate(p, agent_id)}
+              "handoff": handoff_rate(p, agent_id),
+              "abandonment": abandonment(p, agent_id)}
     if agent_id is None:
         result["containment"] = bot_containment(p)
         result["agents"] = per_agent(p)
@@ -259,6 +296,10 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
         return _ids(conversation.where(_bot_spoke(), ~_escalated()))
     if metric == "responded":
         return sorted(first_responses(p, agent_id))
+    if metric == "queued":
+        return sorted(_queue_and_abandon(p, agent_id)[0])
+    if metric == "abandoned":
+        return sorted(_queue_and_abandon(p, agent_id)[1])
     if metric == "rated":
         return _ids(conversation.where(Conversation.rating.is_not(None)))
     if metric == "closed":

@@ -301,3 +301,140 @@ def test_a_cell_starting_with_a_tab_or_a_carriage_return_is_escaped_too():
 
     assert [safe_cell(v) for v in ("\tx", "\rx", "+1", "a=b", 12, None, "")] == [
         "'\tx", "'\rx", "'+1", "a=b", "12", "", ""]
+
+
+# --- the queue: abandonment, resolution, assist (a second hand-built desk) -------------
+#
+# UTC desk, period 2026-03-10.  "esc" is a handoff, "req" the agent leaving (requeued).
+#
+# | chat | queue entries          | then                                   | assist (agent)        |
+# |------|------------------------|----------------------------------------|-----------------------|
+# | P    | esc 10:00              | abandoned 10:02 (120 s)                |                       |
+# | Q    | esc 11:00              | abandoned 11:10 (600 s)                |                       |
+# | R    | esc 12:00, req 12:30   | claimed 12:01 by X; abandoned 12:35 (300 s from req) |         |
+# | S    | esc 13:00              | claimed by X, closed 13:20 (1200 s)    | as_is, as_is, edited (X) |
+# | U    | esc 14:00              | claimed by Y, closed 14:05 (300 s)     | ignored (Y)           |
+# | V    | -                      | bot only, closed 15:00                 |                       |
+# | W    | esc 16:00              | claimed by Y, still open               |                       |
+
+Q10 = "from=2026-03-10&to=2026-03-10"
+
+
+def q_time(h, m=0):
+    return datetime(2026, 3, 10, h, m, tzinfo=timezone.utc)
+
+
+def add_event(cid, kind, at, reason=None, from_state=None, to_state=None, actor=None,
+              data=None):
+    db.session.add(ConversationEvent(conversation_id=cid, kind=kind, reason=reason,
+                                     from_state=from_state, to_state=to_state,
+                                     actor_kind="agent" if actor else "system",
+                                     actor_user_id=actor, data=data, created_at=at))
+
+
+@pytest.fixture
+def queue_data(app):
+    x, _, _ = make_user(app, role="agent", name="Agent X")
+    y, _, _ = make_user(app, role="agent", name="Agent Y")
+    with app.app_context():
+        ids = {}
+
+        def make(key, h, state, closed=None, agent=None):
+            visitor = Visitor(locale="en")
+            db.session.add(visitor)
+            db.session.flush()
+            c = Conversation(visitor_id=visitor.id, state=state, created_at=q_time(h),
+                             closed_at=closed, assigned_agent_id=agent)
+            db.session.add(c)
+            db.session.flush()
+            db.session.add(Message(conversation_id=c.id, sender="visitor", text="hi",
+                                   visitor_id=visitor.id, created_at=q_time(h)))
+            ids[key] = c.id
+            return c.id
+
+        def escalate(cid, at):
+            add_event(cid, "escalated", at, "low_confidence", "bot", "waiting")
+
+        def claim(cid, at, who):
+            add_event(cid, "claimed", at, None, "waiting", "agent", actor=who)
+
+        for key, h, minutes in (("P", 10, 2), ("Q", 11, 10)):
+            cid = make(key, h, "abandoned", closed=q_time(h, minutes))
+            escalate(cid, q_time(h))
+            add_event(cid, "abandoned", q_time(h, minutes), "visitor_left", "waiting",
+                      "abandoned")
+        r = make("R", 12, "abandoned", closed=q_time(12, 35))
+        escalate(r, q_time(12))
+        claim(r, q_time(12, 1), x)
+        add_event(r, "requeued", q_time(12, 30), "agent_left", "agent", "waiting")
+        add_event(r, "abandoned", q_time(12, 35), "visitor_left", "waiting", "abandoned")
+        s = make("S", 13, "closed", closed=q_time(13, 20), agent=x)
+        escalate(s, q_time(13))
+        claim(s, q_time(13, 1), x)
+        for use in ("as_is", "as_is", "edited"):
+            add_event(s, "assist", q_time(13, 5), use, actor=x)
+        u = make("U", 14, "closed", closed=q_time(14, 5), agent=y)
+        escalate(u, q_time(14))
+        claim(u, q_time(14, 1), y)
+        add_event(u, "assist", q_time(14, 2), "ignored", actor=y)
+        make("V", 15, "closed", closed=q_time(15))
+        w = make("W", 16, "agent", agent=y)
+        escalate(w, q_time(16))
+        claim(w, q_time(16, 1), y)
+        db.session.commit()
+    return {"ids": ids, "x": x, "y": y}
+
+
+def on_the_10th(app, name, agent_id=None):
+    from kefu.services import reports
+
+    with app.app_context():
+        p = reports.period(date(2026, 3, 10), date(2026, 3, 10))
+        return getattr(reports, name)(p, agent_id)
+
+
+def behind_the_10th(app, metric, value=None, agent_id=None):
+    from kefu.services import reports
+
+    with app.app_context():
+        p = reports.period(date(2026, 3, 10), date(2026, 3, 10))
+        return reports.conversation_ids(metric, p, agent_id, value)
+
+
+def test_abandonment_divides_the_chats_left_in_the_queue_by_the_chats_queued(app, queue_data):
+    # P 120 s, Q 600 s, R 300 s (its clock restarts when its agent left: requeued).
+    assert on_the_10th(app, "abandonment") == {"queued": 6, "abandoned": 3, "rate": 0.5,
+                                               "median": 300, "p90": 600}
+    ids = queue_data["ids"]
+    assert behind_the_10th(app, "abandoned") == sorted(ids[k] for k in "PQR")
+    assert behind_the_10th(app, "queued") == sorted(ids[k] for k in "PQRSUW")
+    # Agent X worked R (claimed, then left) and S.
+    mine = on_the_10th(app, "abandonment", queue_data["x"])
+    assert (mine["queued"], mine["abandoned"], mine["median"]) == (2, 1, 300)
+
+
+def test_a_visitor_who_leaves_the_queue_is_counted_as_abandoned_with_the_time_waited(
+        app, waiting_visitor):
+    from kefu.services import lifecycle_jobs, reports
+    from tests.kefu.test_lifecycle import later
+
+    gone, left = waiting_visitor()
+    stays, waiting = waiting_visitor()
+    gone.disconnect("/visitor")
+    wait = app.config["ABANDON_AFTER_SECONDS"] + 1
+    when = later(app, wait)
+    with app.app_context():
+        lifecycle_jobs.abandon_departed(when)
+        p = reports.period()
+        data = reports.abandonment(p)
+        assert reports.conversation_ids("abandoned", p) == [left]
+        assert reports.conversation_ids("queued", p) == [left, waiting]
+    assert (data["queued"], data["abandoned"], data["rate"]) == (2, 1, 0.5)
+    assert wait - 5 <= data["median"] <= wait + 5
+    admin = AdminBrowser(app)
+    html = admin.text(admin.get("/reports/"))
+    assert "50.0%" in html and 'data-link="abandoned">1</a>' in html
+    listed = admin.text(admin.get("/reports/conversations?metric=abandoned"))
+    assert listed.count("data-conversation-id=") == 1 and f'"{left}"' in listed
+    zh = AdminBrowser(app, accept_language="zh")
+    assert "放弃率" in zh.text(zh.get("/reports/"))
