@@ -15,12 +15,13 @@ from sqlalchemy import exists, func, or_, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User
-from kefu.services import settings
+from kefu.services import assist, settings
 from kefu.services.errors import ServiceError
 
 #: Metrics whose conversations can be listed (the click-through of each number).
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
-           "day", "rating", "reason", "queued", "abandoned")
+           "day", "rating", "reason", "queued", "abandoned",
+           "resolved", "assist")
 MAX_DAYS = 366
 
 
@@ -223,6 +224,44 @@ def abandonment(p: Period, agent_id=None) -> dict:
             "p90": percentile(values, 90)}
 
 
+def resolution_time(p: Period, agent_id=None) -> dict:
+    """Seconds from the first handoff to the close of the handed-off chats closed: median, p90.
+
+    ``unresolved`` are the handed-off chats without a close: still open, or abandoned.
+    """
+    times = resolution_times(p, agent_id)
+    values = list(times.values())
+    handed = handoff_rate(p, agent_id)["handed_off"]
+    return {"resolved": len(values), "unresolved": handed - len(values),
+            "median": statistics.median(values) if values else None,
+            "p90": percentile(values, 90)}
+
+
+def _assist_events(p: Period, agent_id=None):
+    """The ``assist`` events of the period's chats; an agent's own drafts only, for an agent."""
+    query = select(ConversationEvent.conversation_id, ConversationEvent.reason).where(
+        ConversationEvent.kind == assist.EVENT_KIND,
+        ConversationEvent.conversation_id.in_(scoped(p, agent_id)))
+    if agent_id is not None:
+        query = query.where(ConversationEvent.actor_user_id == agent_id)
+    return query
+
+
+def assist_use(p: Period, agent_id=None) -> dict:
+    """What agents made of the bot's drafts: how many, and the share sent as is, edited, ignored.
+
+    ``share = drafts with that use / drafts settled``; a draft counts once, when the
+    agent's reply settles it (docs/assist.md).
+    """
+    uses = {use: 0 for use in assist.USES}
+    for _, use in db.session.execute(_assist_events(p, agent_id)):
+        if use in uses:
+            uses[use] += 1
+    total = sum(uses.values())
+    return {"drafts": total, "uses": uses,
+            "shares": {use: _rate(n, total) for use, n in uses.items()}}
+
+
 def csat(p: Period, agent_id=None) -> dict:
     """Ratings of the period's conversations: average, 1-5 distribution, response rate.
 
@@ -275,7 +314,9 @@ def report(p: Period, agent_id=None) -> dict:
               "csat": csat(p, agent_id),
               "per_day": [(d.isoformat(), n) for d, n in per_day(p, agent_id)],
               "handoff": handoff_rate(p, agent_id),
-              "abandonment": abandonment(p, agent_id)}
+              "abandonment": abandonment(p, agent_id),
+              "resolution": resolution_time(p, agent_id),
+              "assist": assist_use(p, agent_id)}
     if agent_id is None:
         result["containment"] = bot_containment(p)
         result["agents"] = per_agent(p)
@@ -300,6 +341,14 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
         return sorted(_queue_and_abandon(p, agent_id)[0])
     if metric == "abandoned":
         return sorted(_queue_and_abandon(p, agent_id)[1])
+    if metric == "resolved":
+        return sorted(resolution_times(p, agent_id))
+    if metric == "assist":
+        if value not in assist.USES:
+            raise ServiceError("invalid_type", f"value is one of {', '.join(assist.USES)}.")
+        used = _assist_events(p, agent_id).where(ConversationEvent.reason == value)
+        return _ids(conversation.where(Conversation.id.in_(
+            select(used.subquery().c.conversation_id))))
     if metric == "rated":
         return _ids(conversation.where(Conversation.rating.is_not(None)))
     if metric == "closed":

@@ -438,3 +438,53 @@ def test_a_visitor_who_leaves_the_queue_is_counted_as_abandoned_with_the_time_wa
     assert listed.count("data-conversation-id=") == 1 and f'"{left}"' in listed
     zh = AdminBrowser(app, accept_language="zh")
     assert "放弃率" in zh.text(zh.get("/reports/"))
+
+
+def test_resolution_runs_from_the_first_handoff_to_the_close_of_closed_chats_only(
+        app, queue_data):
+    # S 1200 s and U 300 s; P, Q, R were abandoned and W is open: not resolved.
+    assert on_the_10th(app, "resolution_time") == {"resolved": 2, "unresolved": 4,
+                                                   "median": 750, "p90": 1200}
+    ids = queue_data["ids"]
+    assert behind_the_10th(app, "resolved") == [ids["S"], ids["U"]]
+    mine = on_the_10th(app, "resolution_time", queue_data["x"])  # R and S
+    assert (mine["resolved"], mine["unresolved"], mine["median"]) == (1, 1, 1200)
+
+
+def test_assist_use_shares_the_settled_drafts_and_an_agent_sees_their_own(app, queue_data):
+    data = on_the_10th(app, "assist_use")
+    assert data["drafts"] == 4
+    assert data["uses"] == {"as_is": 2, "edited": 1, "ignored": 1}
+    assert data["shares"] == {"as_is": 0.5, "edited": 0.25, "ignored": 0.25}
+    assert behind_the_10th(app, "assist", "ignored") == [queue_data["ids"]["U"]]
+    mine = on_the_10th(app, "assist_use", queue_data["x"])
+    assert mine["uses"] == {"as_is": 2, "edited": 1, "ignored": 0}
+    assert behind_the_10th(app, "assist", "ignored", queue_data["x"]) == []
+    admin = AdminBrowser(app)
+    assert admin.get(f"/reports/conversations?metric=assist&value=nope&{Q10}").status_code \
+        == 400
+    html = admin.text(admin.get(f"/reports/?{Q10}"))
+    assert "750 s" in html and "50.0%" in html and 'data-link="assist-as_is">2</a>' in html
+    assert 'data-link="resolved">2</a>' in html
+
+
+def test_a_draft_sent_as_is_through_the_desk_counts_as_used(app, desk, waiting_visitor):
+    from kefu.services import reports
+    from tests.helpers import send
+
+    vis, conversation_id = waiting_visitor()
+    agent = desk(name="Mia")
+    assert agent.call("claim", {"conversation_id": conversation_id})["ok"]
+    asked = send(vis, "how long does shipping take")["message"]
+    (drafted,) = agent.events("assist")
+    assert agent.call("message", {"conversation_id": conversation_id, "client_msg_id": "r1",
+                                  "text": drafted["draft"]["text"],
+                                  "draft_for": asked["id"]})["ok"]
+    send(vis, "and what does it cost")
+    assert agent.call("message", {"conversation_id": conversation_id, "client_msg_id": "r2",
+                                  "text": "Let me check that for you."})["ok"]
+    with app.app_context():
+        p = reports.period()
+        assert reports.assist_use(p)["uses"] == {"as_is": 1, "edited": 0, "ignored": 1}
+        assert reports.assist_use(p, agent.id)["drafts"] == 2
+        assert reports.conversation_ids("assist", p, value="as_is") == [conversation_id]
