@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User
@@ -21,7 +21,7 @@ from kefu.services.errors import ServiceError
 #: Metrics whose conversations can be listed (the click-through of each number).
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
            "day", "rating", "reason", "queued", "abandoned",
-           "resolved", "assist")
+           "resolved", "assist", "voted", "unhelpful")
 MAX_DAYS = 366
 
 
@@ -262,6 +262,30 @@ def assist_use(p: Period, agent_id=None) -> dict:
             "shares": {use: _rate(n, total) for use, n in uses.items()}}
 
 
+def _bot_answers(p: Period, agent_id=None):
+    """The bot's answers (not offers, not handoffs) in the period's chats, with an intent."""
+    return select(Message.conversation_id).where(
+        Message.conversation_id.in_(scoped(p, agent_id)), Message.sender == "bot",
+        Message.bot_action == "answer", Message.intent.is_not(None))
+
+
+def helpful_by_intent(p: Period, agent_id=None) -> list:
+    """Per intent the bot answered with, the visitors' votes: ``helpful / voted``.
+
+    ``[{"intent", "answers", "voted", "helpful", "ratio"}]``, the most voted first; only
+    intents with a vote are listed (``ratio`` of no votes would say nothing).
+    """
+    rows = db.session.execute(
+        _bot_answers(p, agent_id).with_only_columns(
+            Message.intent, func.count(), func.count(Message.helpful),
+            func.sum(case((Message.helpful.is_(True), 1), else_=0)))
+        .group_by(Message.intent)).all()
+    out = [{"intent": intent, "answers": answers, "voted": voted, "helpful": int(helpful or 0),
+            "ratio": _rate(int(helpful or 0), voted)}
+           for intent, answers, voted, helpful in rows if voted]
+    return sorted(out, key=lambda r: (-r["voted"], r["intent"]))
+
+
 def csat(p: Period, agent_id=None) -> dict:
     """Ratings of the period's conversations: average, 1-5 distribution, response rate.
 
@@ -320,6 +344,7 @@ def report(p: Period, agent_id=None) -> dict:
     if agent_id is None:
         result["containment"] = bot_containment(p)
         result["agents"] = per_agent(p)
+        result["helpful"] = helpful_by_intent(p)
     return result
 
 
@@ -349,6 +374,11 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
         used = _assist_events(p, agent_id).where(ConversationEvent.reason == value)
         return _ids(conversation.where(Conversation.id.in_(
             select(used.subquery().c.conversation_id))))
+    if metric in ("voted", "unhelpful"):
+        answers = _bot_answers(p, agent_id).where(Message.intent == value)
+        answers = answers.where(Message.helpful.is_(False) if metric == "unhelpful"
+                                else Message.helpful.is_not(None))
+        return _ids(conversation.where(Conversation.id.in_(answers)))
     if metric == "rated":
         return _ids(conversation.where(Conversation.rating.is_not(None)))
     if metric == "closed":

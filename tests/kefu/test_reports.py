@@ -488,3 +488,57 @@ def test_a_draft_sent_as_is_through_the_desk_counts_as_used(app, desk, waiting_v
         assert reports.assist_use(p)["uses"] == {"as_is": 1, "edited": 0, "ignored": 1}
         assert reports.assist_use(p, agent.id)["drafts"] == 2
         assert reports.conversation_ids("assist", p, value="as_is") == [conversation_id]
+
+
+# --- the bot's answers, as real visitors got them ---------------------------------------
+
+def bot_answers(app, visitor, texts):
+    """Each text asked by a new visitor through /visitor; ``[(conversation id, bot answer id, intent)]``."""
+    from sqlalchemy import select
+
+    from tests.helpers import send, session_of
+
+    asked = []
+    for text in texts:
+        sio = visitor()
+        session_of(sio)
+        asked.append(send(sio, text)["message"]["conversation_id"])
+    with app.app_context():
+        return [(m.conversation_id, m.id, m.intent) for m in db.session.scalars(
+            select(Message).where(Message.conversation_id.in_(asked), Message.sender == "bot",
+                                  Message.bot_action == "answer").order_by(Message.id))]
+
+
+def vote(app, message_id, helpful):
+    with app.app_context():
+        message = db.session.get(Message, message_id)
+        message.helpful, message.voted_at = helpful, datetime.now(timezone.utc)
+        db.session.commit()
+
+
+def test_the_helpful_ratio_of_each_intent_divides_helpful_votes_by_votes(app, visitor):
+    from kefu.services import reports
+
+    answers = bot_answers(app, visitor, ["how long does shipping take"] * 4
+                          + ["do you ship internationally"])
+    shipping = [a for a in answers if a[2] == answers[0][2]]
+    assert len(shipping) == 4, answers
+    intent = shipping[0][2]
+    vote(app, shipping[0][1], True)
+    vote(app, shipping[1][1], True)
+    vote(app, shipping[2][1], False)  # the fourth got no vote: not in the ratio
+    with app.app_context():
+        p = reports.period()
+        rows = reports.helpful_by_intent(p)
+        assert rows[0] == {"intent": intent, "answers": 4, "voted": 3, "helpful": 2,
+                           "ratio": pytest.approx(2 / 3)}
+        assert [r["intent"] for r in rows] == [intent]  # the other intent had no vote
+        assert reports.conversation_ids("unhelpful", p, value=intent) == [shipping[2][0]]
+        assert reports.conversation_ids("voted", p, value=intent) == sorted(
+            a[0] for a in shipping[:3])
+    admin = AdminBrowser(app)
+    html = admin.text(admin.get("/reports/"))
+    assert f'data-intent="{intent}"' in html and "66.7%" in html
+    assert 'data-link="unhelpful">1</a>' in html
+    agent = AdminBrowser(app, role="agent")
+    assert 'data-card="helpful"' not in agent.text(agent.get("/reports/"))
