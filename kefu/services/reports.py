@@ -6,70 +6,24 @@ in a period of local days (the desk's time zone), optionally only those an agent
 :func:`conversation_ids`, the conversations behind every number, so the page can link
 each number to them.
 """
-import math
 import statistics
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User
-from kefu.services import assist, settings
+from kefu.services import assist, reports_bot
 from kefu.services.errors import ServiceError
+# Period, period and MAX_DAYS are the reports' interface too (the routes, the tests).
+from kefu.services.report_period import (MAX_DAYS, Period, aware, ids_of,  # noqa: F401
+                                         percentile, period, rate, scoped)
 
 #: Metrics whose conversations can be listed (the click-through of each number).
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
            "day", "rating", "reason", "queued", "abandoned",
-           "resolved", "assist", "voted", "unhelpful")
-MAX_DAYS = 366
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days ``first`` to ``last`` in ``zone``, as the UTC instants they span."""
-
-    first: date
-    last: date
-    zone: object
-
-    @property
-    def since(self) -> datetime:
-        return settings.local_day_range(self.first, self.last, self.zone)[0]
-
-    @property
-    def until(self) -> datetime:
-        return settings.local_day_range(self.first, self.last, self.zone)[1]
-
-    def days(self) -> list:
-        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
-
-
-def period(first: date | None = None, last: date | None = None, zone=None) -> Period:
-    """A checked period; by default the last 7 local days up to today."""
-    zone = zone or settings.desk_zone()
-    today = datetime.now(zone).date()
-    last = last or today
-    first = first or last - timedelta(days=6)
-    if first > last:
-        raise ServiceError("out_of_range", "The first day comes after the last.")
-    if (last - first).days >= MAX_DAYS:
-        raise ServiceError("out_of_range", f"A report covers at most {MAX_DAYS} days.")
-    return Period(first, last, zone)
-
-
-def scoped(p: Period, agent_id=None):
-    """The ids of the conversations a report counts: created in the period (and the agent's)."""
-    query = select(Conversation.id).where(Conversation.created_at >= p.since,
-                                          Conversation.created_at < p.until)
-    if agent_id is not None:
-        claimed = exists().where(ConversationEvent.conversation_id == Conversation.id,
-                                 ConversationEvent.kind == "claimed",
-                                 ConversationEvent.actor_user_id == agent_id)
-        query = query.where(or_(Conversation.assigned_agent_id == agent_id, claimed))
-    return query
-
-
+           "resolved", "assist", "voted", "unhelpful",
+           "hour", "intent", "unanswered")
 def _bot_spoke():
     return exists().where(Message.conversation_id == Conversation.id, Message.sender == "bot")
 
@@ -77,14 +31,6 @@ def _bot_spoke():
 def _escalated():
     return exists().where(ConversationEvent.conversation_id == Conversation.id,
                           ConversationEvent.kind == "escalated")
-
-
-def _ids(query) -> list:
-    return list(db.session.scalars(query.order_by(Conversation.id)))
-
-
-def _rate(part, whole):
-    return None if not whole else part / whole
 
 
 def bot_containment(p: Period, agent_id=None) -> dict:
@@ -98,7 +44,7 @@ def bot_containment(p: Period, agent_id=None) -> dict:
     handed = db.session.scalar(select(func.count()).select_from(
         scope.where(_escalated()).subquery()))
     return {"bot_handled": handled, "handed_off": handed, "contained": handled - handed,
-            "rate": _rate(handled - handed, handled)}
+            "rate": rate(handled - handed, handled)}
 
 
 def handoff_rate(p: Period, agent_id=None) -> dict:
@@ -115,7 +61,7 @@ def handoff_rate(p: Period, agent_id=None) -> dict:
         .join(first, first.c.first_id == ConversationEvent.id)
         .group_by(ConversationEvent.reason)).all())
     handed = sum(reasons.values())
-    return {"conversations": total, "handed_off": handed, "rate": _rate(handed, total),
+    return {"conversations": total, "handed_off": handed, "rate": rate(handed, total),
             "by_reason": {reason or "unknown": n for reason, n in sorted(
                 reasons.items(), key=lambda kv: (-kv[1], kv[0] or ""))}}
 
@@ -143,18 +89,6 @@ def first_responses(p: Period, agent_id=None) -> dict:
         if at >= start:
             seconds[conversation_id] = (at - start).total_seconds()
     return seconds
-
-
-def aware(value):
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def percentile(values, q) -> float | None:
-    """The nearest-rank ``q`` percentile (0 < q <= 100) of ``values``; None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def first_response_time(p: Period, agent_id=None) -> dict:
@@ -219,7 +153,7 @@ def abandonment(p: Period, agent_id=None) -> dict:
     queued, seconds = _queue_and_abandon(p, agent_id)
     values = list(seconds.values())
     return {"queued": len(queued), "abandoned": len(values),
-            "rate": _rate(len(values), len(queued)),
+            "rate": rate(len(values), len(queued)),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
 
@@ -259,31 +193,7 @@ def assist_use(p: Period, agent_id=None) -> dict:
             uses[use] += 1
     total = sum(uses.values())
     return {"drafts": total, "uses": uses,
-            "shares": {use: _rate(n, total) for use, n in uses.items()}}
-
-
-def _bot_answers(p: Period, agent_id=None):
-    """The bot's answers (not offers, not handoffs) in the period's chats, with an intent."""
-    return select(Message.conversation_id).where(
-        Message.conversation_id.in_(scoped(p, agent_id)), Message.sender == "bot",
-        Message.bot_action == "answer", Message.intent.is_not(None))
-
-
-def helpful_by_intent(p: Period, agent_id=None) -> list:
-    """Per intent the bot answered with, the visitors' votes: ``helpful / voted``.
-
-    ``[{"intent", "answers", "voted", "helpful", "ratio"}]``, the most voted first; only
-    intents with a vote are listed (``ratio`` of no votes would say nothing).
-    """
-    rows = db.session.execute(
-        _bot_answers(p, agent_id).with_only_columns(
-            Message.intent, func.count(), func.count(Message.helpful),
-            func.sum(case((Message.helpful.is_(True), 1), else_=0)))
-        .group_by(Message.intent)).all()
-    out = [{"intent": intent, "answers": answers, "voted": voted, "helpful": int(helpful or 0),
-            "ratio": _rate(int(helpful or 0), voted)}
-           for intent, answers, voted, helpful in rows if voted]
-    return sorted(out, key=lambda r: (-r["voted"], r["intent"]))
+            "shares": {use: rate(n, total) for use, n in uses.items()}}
 
 
 def csat(p: Period, agent_id=None) -> dict:
@@ -300,7 +210,7 @@ def csat(p: Period, agent_id=None) -> dict:
     return {"rated": len(ratings), "closed": closed,
             "average": statistics.fmean(ratings) if ratings else None,
             "distribution": {n: ratings.count(n) for n in range(1, 6)},
-            "response_rate": _rate(len(ratings), closed)}
+            "response_rate": rate(len(ratings), closed)}
 
 
 def per_day(p: Period, agent_id=None) -> list:
@@ -312,6 +222,35 @@ def per_day(p: Period, agent_id=None) -> list:
         if day in counts:
             counts[day] += 1
     return sorted(counts.items())
+
+
+def hour_of_week(p: Period, agent_id=None) -> list:
+    """``grid[weekday][hour]``: conversations created in each local hour of the week.
+
+    Weekday 0 is Monday; hours are the desk's zone's, so a chat opened at 00:30 in
+    Shanghai is Monday 0:00 there whatever the UTC clock said.
+    """
+    grid = [[0] * 24 for _ in range(7)]
+    for when in _created_local(p, agent_id).values():
+        grid[when.weekday()][when.hour] += 1
+    return grid
+
+
+def _created_local(p: Period, agent_id=None) -> dict:
+    """``{conversation id: created, in the desk's zone}`` for the period's conversations."""
+    return {cid: aware(created).astimezone(p.zone) for cid, created in db.session.execute(
+        select(Conversation.id, Conversation.created_at).where(
+            Conversation.id.in_(scoped(p, agent_id))))}
+
+
+def _weekday_hour(value) -> tuple:
+    try:
+        weekday, hour = (int(part) for part in (value or "").split("-"))
+    except ValueError:
+        raise ServiceError("invalid_type", "value is a weekday and an hour such as 0-13.")
+    if not (0 <= weekday <= 6 and 0 <= hour <= 23):
+        raise ServiceError("out_of_range", "Weekday 0-6 (Monday first), hour 0-23.")
+    return weekday, hour
 
 
 def per_agent(p: Period) -> list:
@@ -340,11 +279,14 @@ def report(p: Period, agent_id=None) -> dict:
               "handoff": handoff_rate(p, agent_id),
               "abandonment": abandonment(p, agent_id),
               "resolution": resolution_time(p, agent_id),
-              "assist": assist_use(p, agent_id)}
+              "assist": assist_use(p, agent_id),
+              "hour_of_week": hour_of_week(p, agent_id)}
     if agent_id is None:
         result["containment"] = bot_containment(p)
         result["agents"] = per_agent(p)
-        result["helpful"] = helpful_by_intent(p)
+        result["helpful"] = reports_bot.helpful_by_intent(p)
+        result["top_intents"] = reports_bot.top_intents(p)
+        result["top_unanswered"] = reports_bot.top_unanswered(p)
     return result
 
 
@@ -353,13 +295,13 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
     scope = scoped(p, agent_id)
     conversation = select(Conversation.id).where(Conversation.id.in_(scope))
     if metric == "all":
-        return _ids(conversation)
+        return ids_of(conversation)
     if metric == "bot_handled":
-        return _ids(conversation.where(_bot_spoke()))
+        return ids_of(conversation.where(_bot_spoke()))
     if metric == "handed_off":
-        return _ids(conversation.where(_escalated()))
+        return ids_of(conversation.where(_escalated()))
     if metric == "contained":
-        return _ids(conversation.where(_bot_spoke(), ~_escalated()))
+        return ids_of(conversation.where(_bot_spoke(), ~_escalated()))
     if metric == "responded":
         return sorted(first_responses(p, agent_id))
     if metric == "queued":
@@ -372,26 +314,35 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
         if value not in assist.USES:
             raise ServiceError("invalid_type", f"value is one of {', '.join(assist.USES)}.")
         used = _assist_events(p, agent_id).where(ConversationEvent.reason == value)
-        return _ids(conversation.where(Conversation.id.in_(
+        return ids_of(conversation.where(Conversation.id.in_(
             select(used.subquery().c.conversation_id))))
     if metric in ("voted", "unhelpful"):
-        answers = _bot_answers(p, agent_id).where(Message.intent == value)
+        answers = reports_bot.bot_answers(p, agent_id).where(Message.intent == value)
         answers = answers.where(Message.helpful.is_(False) if metric == "unhelpful"
                                 else Message.helpful.is_not(None))
-        return _ids(conversation.where(Conversation.id.in_(answers)))
+        return ids_of(conversation.where(Conversation.id.in_(answers)))
+    if metric == "hour":
+        wanted = _weekday_hour(value)
+        return sorted(cid for cid, when in _created_local(p, agent_id).items()
+                      if (when.weekday(), when.hour) == wanted)
+    if metric == "intent":
+        return ids_of(conversation.where(Conversation.id.in_(
+            reports_bot.bot_answers(p, agent_id).where(Message.intent == value))))
+    if metric == "unanswered":
+        return reports_bot.conversations_missing(p, value or "", agent_id)
     if metric == "rated":
-        return _ids(conversation.where(Conversation.rating.is_not(None)))
+        return ids_of(conversation.where(Conversation.rating.is_not(None)))
     if metric == "closed":
-        return _ids(conversation.where(Conversation.closed_at.is_not(None)))
+        return ids_of(conversation.where(Conversation.closed_at.is_not(None)))
     if metric == "rating":
-        return _ids(conversation.where(Conversation.rating == _int(value, 1, 5)))
+        return ids_of(conversation.where(Conversation.rating == _int(value, 1, 5)))
     if metric == "day":
         try:
             day = date.fromisoformat(value or "")
         except ValueError:
             raise ServiceError("invalid_type", "day is a date such as 2026-03-01.")
         one = Period(day, day, p.zone)
-        return _ids(conversation.where(Conversation.created_at >= one.since,
+        return ids_of(conversation.where(Conversation.created_at >= one.since,
                                        Conversation.created_at < one.until))
     if metric == "reason":
         first = (select(func.min(ConversationEvent.id))
@@ -399,7 +350,7 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
                  .group_by(ConversationEvent.conversation_id))
         with_reason = select(ConversationEvent.conversation_id).where(
             ConversationEvent.id.in_(first), ConversationEvent.reason == value)
-        return _ids(conversation.where(Conversation.id.in_(with_reason)))
+        return ids_of(conversation.where(Conversation.id.in_(with_reason)))
     raise ServiceError("invalid_type", f"metric is one of {', '.join(METRICS)}.")
 
 

@@ -1,6 +1,6 @@
 """The reports' CSV export: one row per conversation of the period, safe to open in a sheet.
 
-The rows are the conversations the report counts (:func:`kefu.services.reports.scoped`:
+The rows are the conversations the report counts (:func:`kefu.services.report_period.scoped`:
 same period, same agent scope), so the file and the page never disagree.  Visitor text
 reaches a spreadsheet here, and a spreadsheet runs a cell that starts with ``=``, ``+``,
 ``-`` or ``@`` (and some read a leading tab or carriage return the same way) as a
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User, Visitor
-from kefu.services import reports
+from kefu.services import report_period, reports
 
 #: The file's columns, in order (docs/metrics.md, "CSV export").
 COLUMNS = ("id", "created", "state", "closed", "handed_off", "handoff_reason", "agent",
@@ -35,16 +35,16 @@ def safe_cell(value) -> str:
 
 
 def _local(value, zone):
-    return reports.aware(value).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if value else None
+    return report_period.aware(value).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if value else None
 
 
 def _seconds(value):
     return None if value is None else round(value)
 
 
-def rows(p: reports.Period, agent_id=None) -> list:
+def rows(p: report_period.Period, agent_id=None) -> list:
     """``[dict]`` keyed by :data:`COLUMNS`, one per conversation of the report, oldest first."""
-    ids = reports.scoped(p, agent_id)
+    ids = report_period.scoped(p, agent_id)
     first_reason = dict(db.session.execute(
         select(ConversationEvent.conversation_id, ConversationEvent.reason)
         .where(ConversationEvent.id.in_(
@@ -81,7 +81,7 @@ def rows(p: reports.Period, agent_id=None) -> list:
     return out
 
 
-def export_csv(p: reports.Period, agent_id=None) -> str:
+def export_csv(p: report_period.Period, agent_id=None) -> str:
     """The CSV text of :func:`rows`, a header line first, every cell made safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

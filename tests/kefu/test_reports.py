@@ -517,7 +517,7 @@ def vote(app, message_id, helpful):
 
 
 def test_the_helpful_ratio_of_each_intent_divides_helpful_votes_by_votes(app, visitor):
-    from kefu.services import reports
+    from kefu.services import reports, reports_bot
 
     answers = bot_answers(app, visitor, ["how long does shipping take"] * 4
                           + ["do you ship internationally"])
@@ -529,7 +529,7 @@ def test_the_helpful_ratio_of_each_intent_divides_helpful_votes_by_votes(app, vi
     vote(app, shipping[2][1], False)  # the fourth got no vote: not in the ratio
     with app.app_context():
         p = reports.period()
-        rows = reports.helpful_by_intent(p)
+        rows = reports_bot.helpful_by_intent(p)
         assert rows[0] == {"intent": intent, "answers": 4, "voted": 3, "helpful": 2,
                            "ratio": pytest.approx(2 / 3)}
         assert [r["intent"] for r in rows] == [intent]  # the other intent had no vote
@@ -542,3 +542,53 @@ def test_the_helpful_ratio_of_each_intent_divides_helpful_votes_by_votes(app, vi
     assert 'data-link="unhelpful">1</a>' in html
     agent = AdminBrowser(app, role="agent")
     assert 'data-card="helpful"' not in agent.text(agent.get("/reports/"))
+
+
+def test_the_hour_of_week_is_the_desks_local_weekday_and_hour(app, desk_data):
+    from kefu.services import reports
+
+    data, _ = compute(app)
+    grid = data["hour_of_week"]
+    # 2026-03-01 is a Sunday; Shanghai is UTC+8: A 10h, F 14h ... and E, 16:30 UTC on
+    # Sunday, is Monday 00:30 there.
+    assert grid[0][0] == 1 and grid[6][10] == 1 and grid[6][14] == 1
+    assert sum(map(sum, grid)) == 6  # G, outside the period, is not counted
+    assert behind(app, "hour", "0-0") == [desk_data["ids"]["E"]]
+    assert behind(app, "hour", "6-11") == [desk_data["ids"]["B"]]
+    admin = AdminBrowser(app)
+    html = admin.text(admin.get(f"/reports/?{PERIOD}"))
+    link = "/reports/conversations?metric=hour&amp;value=0-0&amp;from=2026-03-01&amp;to=2026-03-02"
+    assert f'<a href="{link}" data-hour="0-0">1</a>' in html
+    assert admin.get("/reports/conversations?metric=hour&value=7-1").status_code == 400
+    assert admin.get("/reports/conversations?metric=hour&value=noon").status_code == 400
+    with app.app_context():
+        x_grid = reports.hour_of_week(reports.period(date(2026, 3, 1), date(2026, 3, 2)),
+                                      desk_data["x"])
+    assert sum(map(sum, x_grid)) == 2  # B and F
+
+
+def test_top_intents_and_the_questions_the_bot_missed_most(app, visitor, bot_phrases):
+    from kefu.services import reports, reports_bot
+
+    off, unsure = bot_phrases["off_topic"][0], bot_phrases["unsure"][0]
+    answers = bot_answers(app, visitor, ["how long does shipping take"] * 2
+                          + [off, off, unsure, "转人工"])
+    intent = answers[0][2]
+    with app.app_context():
+        p = reports.period()
+        assert reports_bot.top_intents(p)[0] == (intent, 2)
+        missed = reports_bot.top_unanswered(p)
+        # A visitor asking for a person ("转人工") is not a question the bot missed.
+        assert [(r["text"], r["count"]) for r in missed] == [(off, 2), (unsure, 1)]
+        assert len(reports.conversation_ids("unanswered", p, value=missed[0]["key"])) == 2
+        assert reports.conversation_ids("intent", p, value=intent) == sorted(
+            a[0] for a in answers if a[2] == intent)
+    admin = AdminBrowser(app)
+    html = admin.text(admin.get("/reports/"))
+    assert 'href="/studio/inbox" data-link="inbox">' in html
+    assert 'data-link="unanswered">2</a>' in html and f'data-intent="{intent}">2</a>' in html
+    zh = AdminBrowser(app, accept_language="zh")
+    page = zh.text(zh.get("/reports/"))
+    assert "机器人未能回答的常见问题" in page and "周一" in page
+    agent = AdminBrowser(app, role="agent")
+    assert "/studio/inbox" not in agent.text(agent.get("/reports/"))
