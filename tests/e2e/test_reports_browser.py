@@ -24,7 +24,11 @@ def test_a_click_on_a_days_bar_lists_that_days_conversations(browser, live_serve
     page.goto(live_server.url + "/reports/")
     canvas = page.locator("canvas#per-day")
     canvas.wait_for()
-    assert page.evaluate("document.querySelectorAll('canvas[data-drawn=true]').length") == 2
+    # Every chart card (one Jinja macro) is drawn: per day, ratings, reasons, top intents,
+    # helpful ratio.
+    drawn = page.evaluate("""[document.querySelectorAll('canvas[data-chart]').length,
+        document.querySelectorAll('canvas[data-drawn=true]').length]""")
+    assert drawn == [5, 5]
     # Something was painted: the canvas is not blank.
     painted = page.evaluate("""(() => { const c = document.querySelector('canvas#per-day');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

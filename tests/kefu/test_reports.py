@@ -586,9 +586,40 @@ def test_top_intents_and_the_questions_the_bot_missed_most(app, visitor, bot_phr
     admin = AdminBrowser(app)
     html = admin.text(admin.get("/reports/"))
     assert 'href="/studio/inbox" data-link="inbox">' in html
-    assert 'data-link="unanswered">2</a>' in html and f'data-intent="{intent}">2</a>' in html
+    assert 'data-link="unanswered">2</a>' in html and f'data-value="{intent}">2</a>' in html
     zh = AdminBrowser(app, accept_language="zh")
     page = zh.text(zh.get("/reports/"))
     assert "机器人未能回答的常见问题" in page and "周一" in page
     agent = AdminBrowser(app, role="agent")
     assert "/studio/inbox" not in agent.text(agent.get("/reports/"))
+
+
+def test_every_chart_card_carries_its_numbers_and_links_for_the_chart_script(app, desk_data):
+    import html as html_lib
+    import json
+    import re
+
+    admin = AdminBrowser(app)
+    page = admin.text(admin.get(f"/reports/?{PERIOD}"))
+    canvases = {m.group(1): m.group(0) for m in re.finditer(
+        r'<canvas id="([\w-]+)" data-chart="bar".*?></canvas>', page, re.S)}
+    assert sorted(canvases) == ["helpful", "per-day", "ratings", "reasons", "top-intents"]
+
+    def attr(name, key):
+        return json.loads(html_lib.unescape(re.search(
+            rf"data-{key}='([^']*)'", canvases[name]).group(1)))
+
+    assert attr("reasons", "labels") == ["Low confidence", "Asked for a person",
+                                         'Pressed "talk to a person"']
+    assert attr("reasons", "values") == [2, 1, 1]
+    assert attr("reasons", "links") == ["low_confidence", "handoff_intent", "visitor_request"]
+    assert attr("per-day", "values") == [5, 1]
+    assert 'data-link-base="/reports/conversations?metric=reason&amp;from=2026-03-01' \
+        in canvases["reasons"]
+    # The table under the chart has the same numbers and links.
+    assert ('<a href="/reports/conversations?metric=reason&amp;value=low_confidence&amp;'
+            'from=2026-03-01&amp;to=2026-03-02" data-value="low_confidence">2</a>') in page
+    agent = AdminBrowser(app, role="agent")
+    mine = agent.text(agent.get(f"/reports/?{PERIOD}"))
+    assert sorted(re.findall(r'<canvas id="([\w-]+)"', mine)) == ["per-day", "ratings",
+                                                                 "reasons"]
