@@ -23,7 +23,7 @@ from kefu.services.report_period import (MAX_DAYS, Period, aware, ids_of,  # noq
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
            "day", "rating", "reason", "queued", "abandoned",
            "resolved", "assist", "voted", "unhelpful",
-           "hour", "intent", "unanswered")
+           "hour", "intent", "unanswered", "unresolved")
 def _bot_spoke():
     return exists().where(Message.conversation_id == Conversation.id, Message.sender == "bot")
 
@@ -310,6 +310,9 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
         return sorted(_queue_and_abandon(p, agent_id)[1])
     if metric == "resolved":
         return sorted(resolution_times(p, agent_id))
+    if metric == "unresolved":
+        return sorted(set(ids_of(conversation.where(_escalated())))
+                      - set(resolution_times(p, agent_id)))
     if metric == "assist":
         if value not in assist.USES:
             raise ServiceError("invalid_type", f"value is one of {', '.join(assist.USES)}.")

@@ -447,6 +447,7 @@ def test_resolution_runs_from_the_first_handoff_to_the_close_of_closed_chats_onl
                                                    "median": 750, "p90": 1200}
     ids = queue_data["ids"]
     assert behind_the_10th(app, "resolved") == [ids["S"], ids["U"]]
+    assert behind_the_10th(app, "unresolved") == sorted(ids[k] for k in "PQRW")
     mine = on_the_10th(app, "resolution_time", queue_data["x"])  # R and S
     assert (mine["resolved"], mine["unresolved"], mine["median"]) == (1, 1, 1200)
 
@@ -465,7 +466,7 @@ def test_assist_use_shares_the_settled_drafts_and_an_agent_sees_their_own(app, q
         == 400
     html = admin.text(admin.get(f"/reports/?{Q10}"))
     assert "750 s" in html and "50.0%" in html and 'data-link="assist-as_is">2</a>' in html
-    assert 'data-link="resolved">2</a>' in html
+    assert 'data-link="resolved">2</a>' in html and 'data-link="unresolved">4</a>' in html
 
 
 def test_a_draft_sent_as_is_through_the_desk_counts_as_used(app, desk, waiting_visitor):
