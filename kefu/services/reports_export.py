@@ -35,7 +35,9 @@ def safe_cell(value) -> str:
 
 
 def _local(value, zone):
-    return report_period.aware(value).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if value else None
+    if value is None:
+        return None
+    return report_period.aware(value).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _seconds(value):

@@ -494,7 +494,7 @@ def test_a_draft_sent_as_is_through_the_desk_counts_as_used(app, desk, waiting_v
 # --- the bot's answers, as real visitors got them ---------------------------------------
 
 def bot_answers(app, visitor, texts):
-    """Each text asked by a new visitor through /visitor; ``[(conversation id, bot answer id, intent)]``."""
+    """Each text asked by a new visitor on /visitor: ``[(conversation, bot answer, intent)]``."""
     from sqlalchemy import select
 
     from tests.helpers import send, session_of
