@@ -605,6 +605,12 @@ def test_every_chart_card_carries_its_numbers_and_links_for_the_chart_script(app
     canvases = {m.group(1): m.group(0) for m in re.finditer(
         r'<canvas id="([\w-]+)" data-chart="bar".*?></canvas>', page, re.S)}
     assert sorted(canvases) == ["helpful", "per-day", "ratings", "reasons", "top-intents"]
+    # Each figure is on the page once, in its tile.
+    tiles = re.findall(r'<section class="card tile" data-metric="(\w+)">', page)
+    assert tiles == ["containment", "handoff", "first_response", "abandonment", "resolution",
+                     "assist", "csat"]
+    for link in ("contained", "all", "rated", "closed", "abandoned", "resolved"):
+        assert page.count(f'data-link="{link}"') == 1, link
 
     def attr(name, key):
         return json.loads(html_lib.unescape(re.search(
