@@ -630,3 +630,17 @@ def test_every_chart_card_carries_its_numbers_and_links_for_the_chart_script(app
     mine = agent.text(agent.get(f"/reports/?{PERIOD}"))
     assert sorted(re.findall(r'<canvas id="([\w-]+)"', mine)) == ["per-day", "ratings",
                                                                  "reasons"]
+
+
+def test_every_metric_answers_a_hostile_value_with_a_list_or_a_400_never_a_500(
+        app, queue_data):
+    from kefu.services.reports import METRICS
+
+    admin = AdminBrowser(app)
+    for metric in METRICS:
+        for value in ("", "0-0", "7-99", "1-2-3", "=1+2", "\x00", "9" * 40, "as_is"):
+            response = admin.get("/reports/conversations", query_string={
+                "metric": metric, "value": value, "from": "2026-03-10", "to": "2026-03-10"})
+            assert response.status_code in (200, 400), (metric, value, response.status_code)
+    for dates in ({"from": "\x00"}, {"to": "9" * 40}, {"from": "2026-02-30"}):
+        assert admin.get("/reports/export.csv", query_string=dates).status_code in (200, 400)
