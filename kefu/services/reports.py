@@ -4,7 +4,9 @@ Every metric is defined in docs/metrics.md.  A report covers the conversations *
 in a period of local days (the desk's time zone), optionally only those an agent worked
 (claimed, or holds now).  Each function returns its figures and, through
 :func:`conversation_ids`, the conversations behind every number, so the page can link
-each number to them.
+each number to them.  The period and the scope live in :mod:`kefu.services.report_period`,
+the bot's own figures in :mod:`kefu.services.reports_bot`, the CSV in
+:mod:`kefu.services.reports_export`.
 """
 import statistics
 from datetime import date
@@ -24,6 +26,8 @@ METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated"
            "day", "rating", "reason", "queued", "abandoned",
            "resolved", "assist", "voted", "unhelpful",
            "hour", "intent", "unanswered", "unresolved")
+
+
 def _bot_spoke():
     return exists().where(Message.conversation_id == Conversation.id, Message.sender == "bot")
 
