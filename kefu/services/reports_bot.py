@@ -20,6 +20,9 @@ TOP = 10
 #: Bot replies that left the question unanswered: a "did you mean" or "please rephrase"
 #: (the policy's misses) and an "outside what I know" reply.
 MISSED_ACTIONS = (*MISSES, "offtopic")
+#: Replies that handed the question on (to a person, or the leave-a-message form): a
+#: miss when their reason is one of the inbox's MISSED_REASONS.
+HANDOFF_ACTIONS = ("escalate", "offer_form")
 
 
 def bot_answers(p: Period, agent_id=None):
@@ -68,10 +71,10 @@ def missed_questions(p: Period, agent_id=None) -> list:
                           reply.reply_to == visitor.client_msg_id,
                           reply.sender.in_(("bot", "system"))))
         .where(visitor.conversation_id.in_(scoped(p, agent_id)), visitor.sender == "visitor",
-               reply.bot_action.in_((*MISSED_ACTIONS, "escalate")))
+               reply.bot_action.in_((*MISSED_ACTIONS, *HANDOFF_ACTIONS)))
         .order_by(visitor.id)).all()
     return [(cid, text) for cid, text, action, extra in rows
-            if action != "escalate" or (extra or {}).get("reason") in MISSED_REASONS]
+            if action in MISSED_ACTIONS or (extra or {}).get("reason") in MISSED_REASONS]
 
 
 def top_unanswered(p: Period, agent_id=None, limit=TOP) -> list:
