@@ -579,8 +579,8 @@ def test_the_hour_of_week_is_the_desks_local_weekday_and_hour(app, desk_data):
 
 
 def test_top_intents_and_the_questions_the_bot_missed_most(app, visitor, bot_phrases):
-    from kefu.services import reports, reports_bot
     from bot.text import normalize
+    from kefu.services import reports, reports_bot
     from tests.helpers import events, send, session_of
 
     off, unsure = bot_phrases["off_topic"][0], bot_phrases["unsure"][0]
