@@ -1,7 +1,7 @@
 """Reports: the figures, and the conversations behind each of them."""
 from datetime import date
 
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from kefu.extensions import db
 from kefu.models import Conversation, Message
 from kefu.pages_i18n import error_text
 from kefu.reports import bp
-from kefu.services import reports
+from kefu.services import reports, reports_export
 from kefu.services.errors import ServiceError
 
 
@@ -69,3 +69,16 @@ def transcript(conversation_id):
         Message.conversation_id == conversation_id).order_by(Message.id)).all()
     return render_template("reports/transcript.html", conversation=conversation,
                            messages=messages)
+
+
+@bp.get("/export.csv")
+@roles_required("agent")
+def export_csv():
+    """The period's conversations as CSV, one row each (admins all, an agent their own)."""
+    p = _period()
+    name = f"kefu-conversations-{p.first.isoformat()}-{p.last.isoformat()}.csv"
+    # A byte-order mark, so a spreadsheet opens Chinese text as UTF-8.
+    body = "\ufeff" + reports_export.export_csv(p, _who())
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store"})

@@ -4,69 +4,28 @@ Every metric is defined in docs/metrics.md.  A report covers the conversations *
 in a period of local days (the desk's time zone), optionally only those an agent worked
 (claimed, or holds now).  Each function returns its figures and, through
 :func:`conversation_ids`, the conversations behind every number, so the page can link
-each number to them.
+each number to them.  The period and the scope live in :mod:`kefu.services.report_period`,
+the bot's own figures in :mod:`kefu.services.reports_bot`, the CSV in
+:mod:`kefu.services.reports_export`.
 """
-import math
 import statistics
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from sqlalchemy import exists, func, or_, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User
-from kefu.services import settings
+from kefu.services import assist, reports_bot
 from kefu.services.errors import ServiceError
+# Period, period and MAX_DAYS are the reports' interface too (the routes, the tests).
+from kefu.services.report_period import (MAX_DAYS, Period, aware, ids_of,  # noqa: F401
+                                         percentile, period, rate, scoped)
 
 #: Metrics whose conversations can be listed (the click-through of each number).
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
-           "day", "rating", "reason")
-MAX_DAYS = 366
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days ``first`` to ``last`` in ``zone``, as the UTC instants they span."""
-
-    first: date
-    last: date
-    zone: object
-
-    @property
-    def since(self) -> datetime:
-        return settings.local_day_range(self.first, self.last, self.zone)[0]
-
-    @property
-    def until(self) -> datetime:
-        return settings.local_day_range(self.first, self.last, self.zone)[1]
-
-    def days(self) -> list:
-        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
-
-
-def period(first: date | None = None, last: date | None = None, zone=None) -> Period:
-    """A checked period; by default the last 7 local days up to today."""
-    zone = zone or settings.desk_zone()
-    today = datetime.now(zone).date()
-    last = last or today
-    first = first or last - timedelta(days=6)
-    if first > last:
-        raise ServiceError("out_of_range", "The first day comes after the last.")
-    if (last - first).days >= MAX_DAYS:
-        raise ServiceError("out_of_range", f"A report covers at most {MAX_DAYS} days.")
-    return Period(first, last, zone)
-
-
-def _scope(p: Period, agent_id=None):
-    """The ids of the conversations a report counts: created in the period (and the agent's)."""
-    query = select(Conversation.id).where(Conversation.created_at >= p.since,
-                                          Conversation.created_at < p.until)
-    if agent_id is not None:
-        claimed = exists().where(ConversationEvent.conversation_id == Conversation.id,
-                                 ConversationEvent.kind == "claimed",
-                                 ConversationEvent.actor_user_id == agent_id)
-        query = query.where(or_(Conversation.assigned_agent_id == agent_id, claimed))
-    return query
+           "day", "rating", "reason", "queued", "abandoned",
+           "resolved", "assist", "voted", "unhelpful",
+           "hour", "intent", "unanswered", "unresolved")
 
 
 def _bot_spoke():
@@ -78,31 +37,23 @@ def _escalated():
                           ConversationEvent.kind == "escalated")
 
 
-def _ids(query) -> list:
-    return list(db.session.scalars(query.order_by(Conversation.id)))
-
-
-def _rate(part, whole):
-    return None if not whole else part / whole
-
-
 def bot_containment(p: Period, agent_id=None) -> dict:
     """Of the conversations the bot answered in, the share that never went to a person.
 
     ``rate = contained / bot_handled``; a conversation with both a bot answer and a
     handoff counts as handed off, so the rate never exceeds 1.
     """
-    scope = _scope(p, agent_id).where(_bot_spoke())
+    scope = scoped(p, agent_id).where(_bot_spoke())
     handled = db.session.scalar(select(func.count()).select_from(scope.subquery()))
     handed = db.session.scalar(select(func.count()).select_from(
         scope.where(_escalated()).subquery()))
     return {"bot_handled": handled, "handed_off": handed, "contained": handled - handed,
-            "rate": _rate(handled - handed, handled)}
+            "rate": rate(handled - handed, handled)}
 
 
 def handoff_rate(p: Period, agent_id=None) -> dict:
     """Conversations that went to a person / all conversations, and by first reason."""
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     total = db.session.scalar(select(func.count()).select_from(scope.subquery()))
     first = (select(ConversationEvent.conversation_id,
                     func.min(ConversationEvent.id).label("first_id"))
@@ -114,14 +65,14 @@ def handoff_rate(p: Period, agent_id=None) -> dict:
         .join(first, first.c.first_id == ConversationEvent.id)
         .group_by(ConversationEvent.reason)).all())
     handed = sum(reasons.values())
-    return {"conversations": total, "handed_off": handed, "rate": _rate(handed, total),
+    return {"conversations": total, "handed_off": handed, "rate": rate(handed, total),
             "by_reason": {reason or "unknown": n for reason, n in sorted(
                 reasons.items(), key=lambda kv: (-kv[1], kv[0] or ""))}}
 
 
-def _first_responses(p: Period, agent_id=None) -> dict:
+def first_responses(p: Period, agent_id=None) -> dict:
     """``{conversation id: seconds}`` from the first handoff to the first person's reply."""
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     escalated = dict(db.session.execute(
         select(ConversationEvent.conversation_id, func.min(ConversationEvent.created_at))
         .where(ConversationEvent.kind == "escalated",
@@ -138,22 +89,10 @@ def _first_responses(p: Period, agent_id=None) -> dict:
         start = escalated.get(conversation_id)
         if start is None or conversation_id in seconds:
             continue
-        start, at = _aware(start), _aware(at)
+        start, at = aware(start), aware(at)
         if at >= start:
             seconds[conversation_id] = (at - start).total_seconds()
     return seconds
-
-
-def _aware(value):
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def percentile(values, q) -> float | None:
-    """The nearest-rank ``q`` percentile (0 < q <= 100) of ``values``; None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def first_response_time(p: Period, agent_id=None) -> dict:
@@ -163,12 +102,102 @@ def first_response_time(p: Period, agent_id=None) -> dict:
     agents' replies (bot and system lines, private notes never do).  A conversation
     handed off and never answered is counted in ``unanswered``, not in the times.
     """
-    times = _first_responses(p, agent_id)
+    times = first_responses(p, agent_id)
     values = list(times.values())
     handed = handoff_rate(p, agent_id)["handed_off"]
     return {"responded": len(values), "unanswered": handed - len(values),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
+
+
+def resolution_times(p: Period, agent_id=None) -> dict:
+    """``{conversation id: seconds}`` from the first handoff to the close, closed chats only.
+
+    An abandoned chat (it also has a ``closed_at``) was never resolved, and a chat still
+    open has no end yet: neither is in the result.
+    """
+    rows = db.session.execute(
+        select(Conversation.id, func.min(ConversationEvent.created_at), Conversation.closed_at)
+        .join(ConversationEvent, ConversationEvent.conversation_id == Conversation.id)
+        .where(Conversation.id.in_(scoped(p, agent_id)), Conversation.state == "closed",
+               Conversation.closed_at.is_not(None), ConversationEvent.kind == "escalated")
+        .group_by(Conversation.id, Conversation.closed_at)).all()
+    return {cid: (aware(end) - aware(start)).total_seconds()
+            for cid, start, end in rows if aware(end) >= aware(start)}
+
+
+def _queue_and_abandon(p: Period, agent_id=None) -> tuple:
+    """``(conversations that went to the queue, {abandoned one: seconds in the queue})``.
+
+    The queue is entered by a handoff (``escalated``) or, after a takeover, by the agent
+    leaving (``requeued``); the clock of an abandoned chat starts at its latest entry.
+    """
+    rows = db.session.execute(
+        select(ConversationEvent.conversation_id, ConversationEvent.kind,
+               ConversationEvent.created_at)
+        .where(ConversationEvent.conversation_id.in_(scoped(p, agent_id)),
+               or_(ConversationEvent.to_state == "waiting",
+                   ConversationEvent.kind == "abandoned"))
+        .order_by(ConversationEvent.conversation_id, ConversationEvent.id)).all()
+    entered, seconds = {}, {}
+    for conversation_id, kind, at in rows:
+        if kind != "abandoned":
+            entered[conversation_id] = aware(at)
+        elif conversation_id in entered:
+            seconds[conversation_id] = (aware(at) - entered[conversation_id]).total_seconds()
+    return set(entered), seconds
+
+
+def abandonment(p: Period, agent_id=None) -> dict:
+    """Of the chats that went to the queue, the share the visitor left before a person came.
+
+    ``rate = abandoned / queued``; time to abandon (median, p90) runs from the chat's
+    latest entry into the queue to its ``abandoned`` event.
+    """
+    queued, seconds = _queue_and_abandon(p, agent_id)
+    values = list(seconds.values())
+    return {"queued": len(queued), "abandoned": len(values),
+            "rate": rate(len(values), len(queued)),
+            "median": statistics.median(values) if values else None,
+            "p90": percentile(values, 90)}
+
+
+def resolution_time(p: Period, agent_id=None) -> dict:
+    """Seconds from the first handoff to the close of the handed-off chats closed: median, p90.
+
+    ``unresolved`` are the handed-off chats without a close: still open, or abandoned.
+    """
+    times = resolution_times(p, agent_id)
+    values = list(times.values())
+    handed = handoff_rate(p, agent_id)["handed_off"]
+    return {"resolved": len(values), "unresolved": handed - len(values),
+            "median": statistics.median(values) if values else None,
+            "p90": percentile(values, 90)}
+
+
+def _assist_events(p: Period, agent_id=None):
+    """The ``assist`` events of the period's chats; an agent's own drafts only, for an agent."""
+    query = select(ConversationEvent.conversation_id, ConversationEvent.reason).where(
+        ConversationEvent.kind == assist.EVENT_KIND,
+        ConversationEvent.conversation_id.in_(scoped(p, agent_id)))
+    if agent_id is not None:
+        query = query.where(ConversationEvent.actor_user_id == agent_id)
+    return query
+
+
+def assist_use(p: Period, agent_id=None) -> dict:
+    """What agents made of the bot's drafts: how many, and the share sent as is, edited, ignored.
+
+    ``share = drafts with that use / drafts settled``; a draft counts once, when the
+    agent's reply settles it (docs/assist.md).
+    """
+    uses = {use: 0 for use in assist.USES}
+    for _, use in db.session.execute(_assist_events(p, agent_id)):
+        if use in uses:
+            uses[use] += 1
+    total = sum(uses.values())
+    return {"drafts": total, "uses": uses,
+            "shares": {use: rate(n, total) for use, n in uses.items()}}
 
 
 def csat(p: Period, agent_id=None) -> dict:
@@ -177,7 +206,7 @@ def csat(p: Period, agent_id=None) -> dict:
     ``response_rate = rated / closed``: of the closed conversations, how many the
     visitor rated (a rating is only possible once a conversation is closed).
     """
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     ratings = list(db.session.scalars(select(Conversation.rating).where(
         Conversation.id.in_(scope), Conversation.rating.is_not(None))))
     closed = db.session.scalar(select(func.count()).where(
@@ -185,18 +214,47 @@ def csat(p: Period, agent_id=None) -> dict:
     return {"rated": len(ratings), "closed": closed,
             "average": statistics.fmean(ratings) if ratings else None,
             "distribution": {n: ratings.count(n) for n in range(1, 6)},
-            "response_rate": _rate(len(ratings), closed)}
+            "response_rate": rate(len(ratings), closed)}
 
 
 def per_day(p: Period, agent_id=None) -> list:
     """``[(local day, conversations created that day)]`` for every day of the period."""
     counts = {d: 0 for d in p.days()}
     for (created,) in db.session.execute(select(Conversation.created_at).where(
-            Conversation.id.in_(_scope(p, agent_id)))):
-        day = _aware(created).astimezone(p.zone).date()
+            Conversation.id.in_(scoped(p, agent_id)))):
+        day = aware(created).astimezone(p.zone).date()
         if day in counts:
             counts[day] += 1
     return sorted(counts.items())
+
+
+def hour_of_week(p: Period, agent_id=None) -> list:
+    """``grid[weekday][hour]``: conversations created in each local hour of the week.
+
+    Weekday 0 is Monday; hours are the desk's zone's, so a chat opened at 00:30 in
+    Shanghai is Monday 0:00 there whatever the UTC clock said.
+    """
+    grid = [[0] * 24 for _ in range(7)]
+    for when in _created_local(p, agent_id).values():
+        grid[when.weekday()][when.hour] += 1
+    return grid
+
+
+def _created_local(p: Period, agent_id=None) -> dict:
+    """``{conversation id: created, in the desk's zone}`` for the period's conversations."""
+    return {cid: aware(created).astimezone(p.zone) for cid, created in db.session.execute(
+        select(Conversation.id, Conversation.created_at).where(
+            Conversation.id.in_(scoped(p, agent_id))))}
+
+
+def _weekday_hour(value) -> tuple:
+    try:
+        weekday, hour = (int(part) for part in (value or "").split("-"))
+    except ValueError:
+        raise ServiceError("invalid_type", "value is a weekday and an hour such as 0-13.")
+    if not (0 <= weekday <= 6 and 0 <= hour <= 23):
+        raise ServiceError("out_of_range", "Weekday 0-6 (Monday first), hour 0-23.")
+    return weekday, hour
 
 
 def per_agent(p: Period) -> list:
@@ -205,7 +263,7 @@ def per_agent(p: Period) -> list:
     for user in db.session.scalars(select(User).where(User.role.in_(("agent", "admin")))
                                    .order_by(User.name)):
         handled = db.session.scalar(select(func.count()).select_from(
-            _scope(p, user.id).subquery()))
+            scoped(p, user.id).subquery()))
         if not handled:
             continue
         frt = first_response_time(p, user.id)
@@ -222,40 +280,76 @@ def report(p: Period, agent_id=None) -> dict:
               "first_response": first_response_time(p, agent_id),
               "csat": csat(p, agent_id),
               "per_day": [(d.isoformat(), n) for d, n in per_day(p, agent_id)],
-              "handoff": handoff_rate(p, agent_id)}
+              "handoff": handoff_rate(p, agent_id),
+              "abandonment": abandonment(p, agent_id),
+              "resolution": resolution_time(p, agent_id),
+              "assist": assist_use(p, agent_id),
+              "hour_of_week": hour_of_week(p, agent_id)}
     if agent_id is None:
         result["containment"] = bot_containment(p)
         result["agents"] = per_agent(p)
+        result["helpful"] = reports_bot.helpful_by_intent(p)
+        result["top_intents"] = reports_bot.top_intents(p)
+        result["top_unanswered"] = reports_bot.top_unanswered(p)
     return result
 
 
 def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
     """The conversations behind one number of the report (the click-through)."""
-    scope = _scope(p, agent_id)
+    scope = scoped(p, agent_id)
     conversation = select(Conversation.id).where(Conversation.id.in_(scope))
     if metric == "all":
-        return _ids(conversation)
+        return ids_of(conversation)
     if metric == "bot_handled":
-        return _ids(conversation.where(_bot_spoke()))
+        return ids_of(conversation.where(_bot_spoke()))
     if metric == "handed_off":
-        return _ids(conversation.where(_escalated()))
+        return ids_of(conversation.where(_escalated()))
     if metric == "contained":
-        return _ids(conversation.where(_bot_spoke(), ~_escalated()))
+        return ids_of(conversation.where(_bot_spoke(), ~_escalated()))
     if metric == "responded":
-        return sorted(_first_responses(p, agent_id))
+        return sorted(first_responses(p, agent_id))
+    if metric == "queued":
+        return sorted(_queue_and_abandon(p, agent_id)[0])
+    if metric == "abandoned":
+        return sorted(_queue_and_abandon(p, agent_id)[1])
+    if metric == "resolved":
+        return sorted(resolution_times(p, agent_id))
+    if metric == "unresolved":
+        return sorted(set(ids_of(conversation.where(_escalated())))
+                      - set(resolution_times(p, agent_id)))
+    if metric == "assist":
+        if value not in assist.USES:
+            raise ServiceError("invalid_type", f"value is one of {', '.join(assist.USES)}.")
+        used = _assist_events(p, agent_id).where(ConversationEvent.reason == value)
+        return ids_of(conversation.where(Conversation.id.in_(
+            select(used.subquery().c.conversation_id))))
+    if metric in ("voted", "unhelpful"):
+        answers = reports_bot.bot_answers(p, agent_id).where(Message.intent == value)
+        answers = answers.where(Message.helpful.is_(False) if metric == "unhelpful"
+                                else Message.helpful.is_not(None))
+        return ids_of(conversation.where(Conversation.id.in_(answers)))
+    if metric == "hour":
+        wanted = _weekday_hour(value)
+        return sorted(cid for cid, when in _created_local(p, agent_id).items()
+                      if (when.weekday(), when.hour) == wanted)
+    if metric == "intent":
+        return ids_of(conversation.where(Conversation.id.in_(
+            reports_bot.bot_answers(p, agent_id).where(Message.intent == value))))
+    if metric == "unanswered":
+        return reports_bot.conversations_missing(p, value or "", agent_id)
     if metric == "rated":
-        return _ids(conversation.where(Conversation.rating.is_not(None)))
+        return ids_of(conversation.where(Conversation.rating.is_not(None)))
     if metric == "closed":
-        return _ids(conversation.where(Conversation.closed_at.is_not(None)))
+        return ids_of(conversation.where(Conversation.closed_at.is_not(None)))
     if metric == "rating":
-        return _ids(conversation.where(Conversation.rating == _int(value, 1, 5)))
+        return ids_of(conversation.where(Conversation.rating == _int(value, 1, 5)))
     if metric == "day":
         try:
             day = date.fromisoformat(value or "")
         except ValueError:
             raise ServiceError("invalid_type", "day is a date such as 2026-03-01.")
         one = Period(day, day, p.zone)
-        return _ids(conversation.where(Conversation.created_at >= one.since,
+        return ids_of(conversation.where(Conversation.created_at >= one.since,
                                        Conversation.created_at < one.until))
     if metric == "reason":
         first = (select(func.min(ConversationEvent.id))
@@ -263,7 +357,7 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
                  .group_by(ConversationEvent.conversation_id))
         with_reason = select(ConversationEvent.conversation_id).where(
             ConversationEvent.id.in_(first), ConversationEvent.reason == value)
-        return _ids(conversation.where(Conversation.id.in_(with_reason)))
+        return ids_of(conversation.where(Conversation.id.in_(with_reason)))
     raise ServiceError("invalid_type", f"metric is one of {', '.join(METRICS)}.")
 
 

@@ -1,4 +1,5 @@
-"""The reports page on screen: the charts are drawn, and a bar opens its conversations."""
+"""The reports page on screen: the charts are drawn, a bar and a heat cell open their
+conversations, and the CSV export downloads."""
 import re
 
 import pytest
@@ -24,7 +25,11 @@ def test_a_click_on_a_days_bar_lists_that_days_conversations(browser, live_serve
     page.goto(live_server.url + "/reports/")
     canvas = page.locator("canvas#per-day")
     canvas.wait_for()
-    assert page.evaluate("document.querySelectorAll('canvas[data-drawn=true]').length") == 2
+    # Every chart card (one Jinja macro) is drawn: per day, ratings, reasons, top intents,
+    # helpful ratio.
+    drawn = page.evaluate("""[document.querySelectorAll('canvas[data-chart]').length,
+        document.querySelectorAll('canvas[data-drawn=true]').length]""")
+    assert drawn == [5, 5]
     # Something was painted: the canvas is not blank.
     painted = page.evaluate("""(() => { const c = document.querySelector('canvas#per-day');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -45,4 +50,18 @@ def test_a_click_on_a_days_bar_lists_that_days_conversations(browser, live_serve
     rows = page.locator("[data-role=conversations] tr[data-conversation-id]")
     assert str(conversation) in rows.evaluate_all("rs => rs.map(r => r.dataset.conversationId)")
     assert rows.count() == bar["value"]
+    # The hour-of-week cell of that chat opens it too.
+    page.go_back()
+    page.locator("[data-role=hour-of-week] a[data-hour]").first.click()
+    page.wait_for_url(re.compile(r".*/reports/conversations\?.*metric=hour.*"))
+    assert str(conversation) in page.locator(
+        "[data-role=conversations] tr[data-conversation-id]").evaluate_all(
+        "rs => rs.map(r => r.dataset.conversationId)")
+    # The export button downloads the period's conversations as CSV.
+    page.go_back()
+    with page.expect_download() as download:
+        page.locator("a[data-link=export]").click()
+    with open(download.value.path(), encoding="utf-8-sig") as downloaded:
+        text = downloaded.read()
+    assert text.startswith("id,created,state") and f"\n{conversation}," in text
     context.close()

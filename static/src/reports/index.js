@@ -1,5 +1,7 @@
 // The reports page's charts (Chart.js, bundled by esbuild): bars whose click opens the
-// conversations behind them.  The numbers are also in tables under each chart, with the
+// conversations behind them.  Every chart card comes from one Jinja macro (chart_card in
+// templates/reports/index.html) that writes the bars' labels, values and click-through
+// values as data attributes; the numbers are also in a table under each chart, with the
 // same links, so the page works without this script.
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from "chart.js";
 
@@ -10,6 +12,9 @@ function draw(canvas) {
   const values = JSON.parse(canvas.dataset.values);
   const links = JSON.parse(canvas.dataset.links);
   const base = canvas.dataset.linkBase;
+  const flat = canvas.dataset.axis === "y"; // long labels (intents): horizontal bars
+  const value = { beginAtZero: true, ticks: { precision: 0 } };
+  if (canvas.dataset.max) value.max = Number(canvas.dataset.max);
   const chart = new Chart(canvas, {
     type: "bar",
     data: { labels, datasets: [{ data: values, backgroundColor: "#1f6feb", borderRadius: 4 }] },
@@ -17,8 +22,9 @@ function draw(canvas) {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
+      indexAxis: flat ? "y" : "x",
       plugins: { legend: { display: false } },
-      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      scales: flat ? { x: value } : { y: value },
       onClick: (_event, elements) => {
         if (!elements.length) return;
         const url = new URL(base, window.location.href);

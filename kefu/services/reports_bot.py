@@ -1,0 +1,98 @@
+"""The bot's figures: what it answered, what it could not place, how visitors voted.
+
+Counted over the same conversations as every report (:func:`kefu.services.report_period.scoped`);
+shown to admins only, like bot containment.  Defined in docs/metrics.md.
+"""
+from collections import Counter
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from bot.text import normalize
+from kefu.extensions import db
+from kefu.models import Message
+from kefu.services.inbox import MISSED_REASONS
+from kefu.services.policy import MISSES
+from kefu.services.report_period import Period, rate, scoped
+
+#: How many intents and questions the tops list.
+TOP = 10
+#: Bot replies that left the question unanswered: a "did you mean" or "please rephrase"
+#: (the policy's misses) and an "outside what I know" reply.
+MISSED_ACTIONS = (*MISSES, "offtopic")
+#: Replies that handed the question on (to a person, or the leave-a-message form): a
+#: miss when their reason is one of the inbox's MISSED_REASONS.
+HANDOFF_ACTIONS = ("escalate", "offer_form")
+
+
+def bot_answers(p: Period, agent_id=None):
+    """The bot's answers (not offers, not handoffs) in the period's chats, with an intent."""
+    return select(Message.conversation_id).where(
+        Message.conversation_id.in_(scoped(p, agent_id)), Message.sender == "bot",
+        Message.bot_action == "answer", Message.intent.is_not(None))
+
+
+def helpful_by_intent(p: Period, agent_id=None) -> list:
+    """Per intent the bot answered with, the visitors' votes: ``helpful / voted``.
+
+    ``[{"intent", "answers", "voted", "helpful", "ratio"}]``, the most voted first; only
+    intents with a vote are listed (``ratio`` of no votes would say nothing).
+    """
+    rows = db.session.execute(
+        bot_answers(p, agent_id).with_only_columns(
+            Message.intent, func.count(), func.count(Message.helpful),
+            func.sum(case((Message.helpful.is_(True), 1), else_=0)))
+        .group_by(Message.intent)).all()
+    out = [{"intent": intent, "answers": answers, "voted": voted, "helpful": int(helpful or 0),
+            "ratio": rate(int(helpful or 0), voted)}
+           for intent, answers, voted, helpful in rows if voted]
+    return sorted(out, key=lambda r: (-r["voted"], r["intent"]))
+
+
+def top_intents(p: Period, agent_id=None, limit=TOP) -> list:
+    """``[(intent, answers)]``: the intents the bot answered with most often, most first."""
+    rows = db.session.execute(
+        bot_answers(p, agent_id).with_only_columns(Message.intent, func.count())
+        .group_by(Message.intent)).all()
+    return sorted(rows, key=lambda r: (-r[1], r[0]))[:limit]
+
+
+def missed_questions(p: Period, agent_id=None) -> list:
+    """``[(conversation id, text)]``: visitor lines the bot could not place, oldest first.
+
+    The bot's reply to the line was a miss (:data:`MISSED_ACTIONS`), or a handoff for
+    the learning inbox's reasons (low confidence, a repeated miss); a visitor asking for
+    a person is not a miss.
+    """
+    visitor, reply = aliased(Message), aliased(Message)
+    rows = db.session.execute(
+        select(visitor.conversation_id, visitor.text, reply.bot_action, reply.extra)
+        .join(reply, and_(reply.conversation_id == visitor.conversation_id,
+                          reply.reply_to == visitor.client_msg_id,
+                          reply.sender.in_(("bot", "system"))))
+        .where(visitor.conversation_id.in_(scoped(p, agent_id)), visitor.sender == "visitor",
+               reply.bot_action.in_((*MISSED_ACTIONS, *HANDOFF_ACTIONS)))
+        .order_by(visitor.id)).all()
+    return [(cid, text) for cid, text, action, extra in rows
+            if action in MISSED_ACTIONS or (extra or {}).get("reason") in MISSED_REASONS]
+
+
+def top_unanswered(p: Period, agent_id=None, limit=TOP) -> list:
+    """The questions the bot missed most often, grouped by the bot's normalised form.
+
+    ``[{"key", "text", "count"}]``, most asked first; ``text`` is the group's most
+    common wording, ``key`` what :func:`conversations_missing` takes.
+    """
+    groups = {}
+    for _, text in missed_questions(p, agent_id):
+        key = normalize(text)
+        if key:
+            groups.setdefault(key, Counter())[text] += 1
+    rows = [{"key": key, "text": texts.most_common(1)[0][0], "count": sum(texts.values())}
+            for key, texts in groups.items()]
+    return sorted(rows, key=lambda r: (-r["count"], r["key"]))[:limit]
+
+
+def conversations_missing(p: Period, key: str, agent_id=None) -> list:
+    """The conversations in which the bot missed the question whose normalised form is ``key``."""
+    return sorted({cid for cid, text in missed_questions(p, agent_id) if normalize(text) == key})
