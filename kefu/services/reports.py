@@ -305,8 +305,9 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
         return _ids(conversation.where(Conversation.created_at >= one.since,
                                        Conversation.created_at < one.until))
     if metric == "reason":
-        first = (select(func.min(ConversationEvent.id))
-                 .where(ConversationEvent.kind == "escalated")
+        first = (select(func.min(ConversationEvent.id))  # of the period's chats, not all
+                 .where(ConversationEvent.kind == "escalated",
+                        ConversationEvent.conversation_id.in_(scope))
                  .group_by(ConversationEvent.conversation_id))
         with_reason = select(ConversationEvent.conversation_id).where(
             ConversationEvent.id.in_(first), ConversationEvent.reason == value)
