@@ -218,6 +218,8 @@ class Conversation(db.Model):
         Index("ix_conversations_visitor_state", "visitor_id", "state"),
         Index("ix_conversations_state_escalated", "state", "escalated_at"),
         Index("ix_conversations_agent_state", "assigned_agent_id", "state"),
+        # Every report counts the conversations created in a period (0013).
+        Index("ix_conversations_created", "created_at"),
         # At most one open conversation per visitor, however many requests race to open it.
         Index("uq_conversations_one_open_per_visitor", "visitor_id", unique=True,
               sqlite_where=OPEN_CONDITION, postgresql_where=OPEN_CONDITION),
@@ -279,6 +281,8 @@ class Message(db.Model):
         Index("uq_messages_desk_client_msg", "conversation_id", "client_msg_id", unique=True,
               sqlite_where=DESK_CONDITION, postgresql_where=DESK_CONDITION),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # Reports: "did the bot speak here", "the first agent reply after the handoff" (0013).
+        Index("ix_messages_conversation_sender", "conversation_id", "sender", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -332,7 +336,10 @@ class ConversationEvent(db.Model):
 
     __tablename__ = "conversation_events"
     __table_args__ = (Index("ix_events_conversation_id", "conversation_id", "id"),
-                      Index("ix_events_kind_created", "kind", "created_at"))
+                      Index("ix_events_kind_created", "kind", "created_at"),
+                      # Reports: a conversation's handoffs; an agent's claims (0013).
+                      Index("ix_events_kind_conversation", "kind", "conversation_id"),
+                      Index("ix_events_kind_actor", "kind", "actor_user_id", "conversation_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
