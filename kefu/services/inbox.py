@@ -34,7 +34,7 @@ from kefu.extensions import db
 from kefu.models import ConversationEvent, InboxDismissal, Message, utcnow
 from kefu.services import lifecycle
 
-__all__ = ["InboxGroup", "inbox_groups", "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
+__all__ = ["InboxGroup", "inbox_groups", "missed_lines", "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
 
 INBOX_DAYS = 30
 MAX_ROWS = 5000
@@ -108,20 +108,28 @@ def _picked(offers) -> set:
     return picked
 
 
-def _missed_questions(days):
-    """``[(text, created_at, kind)]``: visitor lines whose bot turn was a miss, newest first."""
+def missed_lines(*, since=None, conversations=None) -> list:
+    """``[(conversation id, text, created_at, kind)]``: visitor lines the bot missed, newest first.
+
+    Lines asked since ``since``, or in the conversations the select ``conversations``
+    names (the reports' scope); the learning inbox and the reports' "top unanswered
+    questions" read the same rule from here.
+    """
     visitor, reply = aliased(Message), aliased(Message)
-    since = utcnow() - timedelta(days=days)
-    rows = db.session.execute(
+    query = (
         select(visitor.text, visitor.created_at, reply.id, reply.conversation_id,
                reply.bot_action, reply.extra, reply.helpful)
         .join(reply, and_(reply.conversation_id == visitor.conversation_id,
                           reply.reply_to == visitor.client_msg_id,
                           reply.sender.in_(("bot", "system"))))
-        .where(visitor.sender == "visitor", visitor.created_at >= since,
+        .where(visitor.sender == "visitor",
                or_(reply.bot_action.in_(_MISS_ACTIONS),
-                   and_(reply.bot_action == "answer", reply.helpful.is_(False))))
-        .order_by(visitor.id.desc()).limit(MAX_ROWS)).all()
+                   and_(reply.bot_action == "answer", reply.helpful.is_(False)))))
+    if since is not None:
+        query = query.where(visitor.created_at >= since)
+    if conversations is not None:
+        query = query.where(visitor.conversation_id.in_(conversations))
+    rows = db.session.execute(query.order_by(visitor.id.desc()).limit(MAX_ROWS)).all()
     offers = {reply_id: (conversation_id,
                          {s.get("intent") for s in (extra or {}).get("suggestions") or []
                           if isinstance(s, dict)})
@@ -129,24 +137,27 @@ def _missed_questions(days):
               if action == "suggest"}
     picked = _picked(offers) if offers else set()
     missed = []
-    for text, created_at, reply_id, _, action, extra, helpful in rows:
+    for text, created_at, reply_id, conversation_id, action, extra, helpful in rows:
         kind = _kind(action, extra, helpful)
         if kind is not None and reply_id not in picked:
-            missed.append((text, created_at, kind))
-    return missed + _sent_by_agents(since)
+            missed.append((conversation_id, text, created_at, kind))
+    return missed + _sent_by_agents(since, conversations)
 
 
-def _sent_by_agents(since):
-    """``[(text, created_at, "agent")]``: visitor lines agents sent to the inbox."""
+def _sent_by_agents(since, conversations):
+    """``[(conversation id, text, created_at, "agent")]``: lines agents sent to the inbox."""
+    query = select(ConversationEvent.data).where(ConversationEvent.kind == lifecycle.SENT_TO_INBOX)
+    if since is not None:
+        query = query.where(ConversationEvent.created_at >= since)
+    if conversations is not None:
+        query = query.where(ConversationEvent.conversation_id.in_(conversations))
     ids = [(data or {}).get("message_id") for data in db.session.scalars(
-        select(ConversationEvent.data).where(ConversationEvent.kind == lifecycle.SENT_TO_INBOX,
-                                             ConversationEvent.created_at >= since)
-        .order_by(ConversationEvent.id.desc()).limit(MAX_ROWS))]
+        query.order_by(ConversationEvent.id.desc()).limit(MAX_ROWS))]
     ids = sorted({i for i in ids if isinstance(i, int)})
     sent = []
     for start in range(0, len(ids), _IN_CHUNK):
-        sent += [(text, created_at, "agent") for text, created_at in db.session.execute(
-            select(Message.text, Message.created_at)
+        sent += [(cid, text, created_at, "agent") for cid, text, created_at in db.session.execute(
+            select(Message.conversation_id, Message.text, Message.created_at)
             .where(Message.id.in_(ids[start:start + _IN_CHUNK]), Message.sender == "visitor"))]
     return sent
 
@@ -184,7 +195,7 @@ def inbox_groups(bot, known_examples, days=INBOX_DAYS) -> list:
     from bot.text import detect_language, normalize
 
     by_text, dismissed = {}, _dismissed_keys()
-    for text, created_at, kind in _missed_questions(days):
+    for _, text, created_at, kind in missed_lines(since=utcnow() - timedelta(days=days)):
         key = normalize(text)
         if not key or key in known_examples or key[:500] in dismissed:
             continue

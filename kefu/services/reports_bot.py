@@ -5,24 +5,16 @@ shown to admins only, like bot containment.  Defined in docs/metrics.md.
 """
 from collections import Counter
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, select
 
 from bot.text import normalize
 from kefu.extensions import db
 from kefu.models import Message
-from kefu.services.inbox import MISSED_REASONS
-from kefu.services.policy import MISSES
+from kefu.services.inbox import missed_lines
 from kefu.services.report_period import Period, rate, scoped
 
 #: How many intents and questions the tops list.
 TOP = 10
-#: Bot replies that left the question unanswered: a "did you mean" or "please rephrase"
-#: (the policy's misses) and an "outside what I know" reply.
-MISSED_ACTIONS = (*MISSES, "offtopic")
-#: Replies that handed the question on (to a person, or the leave-a-message form): a
-#: miss when their reason is one of the inbox's MISSED_REASONS.
-HANDOFF_ACTIONS = ("escalate", "offer_form")
 
 
 def bot_answers(p: Period, agent_id=None):
@@ -58,23 +50,13 @@ def top_intents(p: Period, agent_id=None, limit=TOP) -> list:
 
 
 def missed_questions(p: Period, agent_id=None) -> list:
-    """``[(conversation id, text)]``: visitor lines the bot could not place, oldest first.
+    """``[(conversation id, text)]``: visitor lines the bot did not answer.
 
-    The bot's reply to the line was a miss (:data:`MISSED_ACTIONS`), or a handoff for
-    the learning inbox's reasons (low confidence, a repeated miss); a visitor asking for
-    a person is not a miss.
+    The learning inbox's rule (:func:`kefu.services.inbox.missed_lines`) less the answers
+    voted not helpful: those were answered (the helpful ratio counts them).
     """
-    visitor, reply = aliased(Message), aliased(Message)
-    rows = db.session.execute(
-        select(visitor.conversation_id, visitor.text, reply.bot_action, reply.extra)
-        .join(reply, and_(reply.conversation_id == visitor.conversation_id,
-                          reply.reply_to == visitor.client_msg_id,
-                          reply.sender.in_(("bot", "system"))))
-        .where(visitor.conversation_id.in_(scoped(p, agent_id)), visitor.sender == "visitor",
-               reply.bot_action.in_((*MISSED_ACTIONS, *HANDOFF_ACTIONS)))
-        .order_by(visitor.id)).all()
-    return [(cid, text) for cid, text, action, extra in rows
-            if action in MISSED_ACTIONS or (extra or {}).get("reason") in MISSED_REASONS]
+    return [(cid, text) for cid, text, _, kind in missed_lines(conversations=scoped(p, agent_id))
+            if kind != "not_helpful"]
 
 
 def top_unanswered(p: Period, agent_id=None, limit=TOP) -> list:
