@@ -123,6 +123,15 @@ def _deliver(outcome):
     return protocol.ok(**outcome.ack)
 
 
+def _cheap_event(me, service, conversation_id, *args):
+    """One of the cheap events (rate-limited together): ``service(conversation, me, *args)``.
+
+    The payload is validated by the caller first, so a bad one costs no limit hit.
+    """
+    ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
+    return _deliver(run_blocking(service, conversation_id, me["id"], *args))
+
+
 class AgentNamespace(ProtocolNamespace):
     """Agents and admins, authenticated by their Flask-Login session cookie."""
 
@@ -181,23 +190,16 @@ class AgentNamespace(ProtocolNamespace):
 
     @desk_only
     def on_typing(self, me, payload=None):
-        conversation_id, typing = protocol.agent_typing(payload)
-        ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
-        return _deliver(run_blocking(agent_actions.typing, conversation_id, me["id"], typing))
+        return _cheap_event(me, agent_actions.typing, *protocol.agent_typing(payload))
 
     @desk_only
     def on_read(self, me, payload=None):
-        conversation_id, message_id = protocol.message_ref(payload, "read")
-        ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
-        return _deliver(run_blocking(agent_actions.mark_read, conversation_id, me["id"],
-                                     message_id))
+        return _cheap_event(me, agent_actions.mark_read, *protocol.message_ref(payload, "read"))
 
     @desk_only
     def on_to_inbox(self, me, payload=None):
-        conversation_id, message_id = protocol.message_ref(payload, "to_inbox")
-        ratelimit.require("AGENT_EVENT_RATE_LIMIT", "agent-event", str(me["id"]))
-        return _deliver(run_blocking(agent_actions.send_to_inbox, conversation_id, me["id"],
-                                     message_id))
+        return _cheap_event(me, agent_actions.send_to_inbox,
+                            *protocol.message_ref(payload, "to_inbox"))
 
     @desk_only
     def on_takeover(self, me, payload=None):
