@@ -92,6 +92,12 @@ class FaqBot:
 
     # --- classification -----------------------------------------------------
 
+    def embed(self, texts):
+        """Centred, unit-length sentence embeddings of ``texts`` (n, dim), or None when
+        the model has no encoder: the bot's own view of what texts mean, for callers that
+        compare questions with each other (the learning inbox groups paraphrases by it)."""
+        return self.classifier.embed(list(texts)) if self.classifier.uses_encoder else None
+
     def classify(self, text: str):
         """Return ``(top3, confidence)``: the three most likely ``(intent, probability)`` and
         the probability that the first is right."""

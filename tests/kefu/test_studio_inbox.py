@@ -242,3 +242,19 @@ def test_agents_cannot_dismiss_or_start_intents_from_the_inbox(app, visitor, bot
         assert agent.post(path, data={"text": "x"}).status_code in (400, 403)
     assert app.test_client().post("/studio/inbox/dismiss", data={"text": "x"}).status_code in (
         302, 400)
+
+
+def test_paraphrases_with_no_word_in_common_are_one_group_across_languages(
+        app, visitor, editor):
+    from kefu.services.bot_bridge import current_bot
+
+    engraving = ["can you engrave my name on the mug", "is engraving possible on the travel mug"]
+    with app.app_context():
+        assert current_bot().embed(["x"]) is not None, "this test needs the encoder model"
+    ask(visitor, engraving[0])
+    ask(visitor, engraving[1])
+    ask(visitor, "杯子上可以刻字吗", locale="zh")
+    ask(visitor, "regarding my stuff")  # another question: a group of its own
+    groups = {frozenset(g) for g in group_texts(editor.get("/studio/inbox").get_data(as_text=True))}
+    assert frozenset(engraving + ["杯子上可以刻字吗"]) in groups
+    assert frozenset({"regarding my stuff"}) in groups
