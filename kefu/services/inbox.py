@@ -29,14 +29,14 @@ Editors see the question texts and when they were asked, never who asked.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from kefu.extensions import db
 from kefu.models import ConversationEvent, InboxDismissal, Message, utcnow
 from kefu.services import lifecycle
 
-__all__ = ["InboxGroup", "inbox_groups", "missed_lines", "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
+__all__ = ["InboxGroup", "inbox_groups", "missed_lines", "in_inbox", "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
 
 INBOX_DAYS = 30
 MAX_ROWS = 5000
@@ -63,6 +63,7 @@ class InboxGroup:
     first_seen: object = None
     last_seen: object = None
     kinds: dict = field(default_factory=dict)  # kind (KINDS) -> count
+    conversations: dict = field(default_factory=dict)  # text -> the latest conversation id
     guesses: list = field(default_factory=list)  # [(intent id, probability)] for texts[0]
 
 
@@ -168,6 +169,12 @@ def _sent_by_agents(since, conversations):
     return sent
 
 
+def in_inbox(conversation_id: int, days=INBOX_DAYS) -> bool:
+    """True when the conversation holds a line of the inbox: the editors may read it then."""
+    return bool(missed_lines(since=utcnow() - timedelta(days=days),
+                             conversations=select(literal(conversation_id))))
+
+
 def _dismissed_keys() -> set:
     return set(db.session.scalars(select(InboxDismissal.key)))
 
@@ -216,11 +223,13 @@ def inbox_groups(bot, known_examples, days=INBOX_DAYS) -> list:
     from bot.text import detect_language, normalize
 
     by_text, dismissed = {}, _dismissed_keys()
-    for _, text, created_at, kind in missed_lines(since=utcnow() - timedelta(days=days)):
+    for conversation_id, text, created_at, kind in missed_lines(
+            since=utcnow() - timedelta(days=days)):
         key = normalize(text)
         if not key or key in known_examples or key[:500] in dismissed:
             continue
-        entry = by_text.setdefault(key, {"texts": {}, "times": [], "kinds": {}})
+        entry = by_text.setdefault(key, {"texts": {}, "times": [], "kinds": {}, "where": {}})
+        entry["where"].setdefault(text, conversation_id)  # newest first: the latest chat
         entry["texts"][text] = entry["texts"].get(text, 0) + 1
         entry["times"].append(created_at)
         entry["kinds"][kind] = entry["kinds"].get(kind, 0) + 1
@@ -246,6 +255,7 @@ def inbox_groups(bot, known_examples, days=INBOX_DAYS) -> list:
         group.last_seen = max([t for t in (group.last_seen, *entry["times"]) if t])
         for kind, n in entry["kinds"].items():
             group.kinds[kind] = group.kinds.get(kind, 0) + n
+        group.conversations.update(entry["where"])
     result = []
     for group in groups.values():
         group.texts = [text for _, text in sorted(group.texts, key=lambda item: -item[0])]

@@ -343,6 +343,28 @@ def inbox():
     return inbox_groups(live, known), pending_examples(live, current_app.config["INTENTS_DIR"])
 
 
+def inbox_conversation(conversation_id: int):
+    """``(conversation, lines)`` behind an inbox question, as the visitor saw it.
+
+    Only a conversation that holds a line of the inbox, so the studio is no reader of
+    every chat; never the agents' notes and never who the visitor is (the template gets
+    the messages and the state, not the visitor).  ``lines`` are ``(message, missed)``.
+    """
+    from kefu.models import Conversation
+    from kefu.services.inbox import in_inbox, missed_lines
+    from kefu.services.visitor_history import visible_messages
+
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or not in_inbox(conversation_id):
+        raise StoreError("not_found", "This conversation is not behind a question of the "
+                                      "learning inbox. · 这个对话不在学习收件箱里。")
+    missed = {text for _, text, _, _ in missed_lines(conversations=select(
+        Conversation.id).where(Conversation.id == conversation_id))}
+    messages = db.session.scalars(visible_messages().where(
+        Message.conversation_id == conversation_id).order_by(Message.id)).all()
+    return conversation, [(m, m.sender == "visitor" and m.text in missed) for m in messages]
+
+
 def dismiss_questions(texts, user) -> list:
     """Dismiss inbox questions for good, with an audit entry; returns those newly dismissed."""
     from kefu.services import audit

@@ -242,6 +242,18 @@ def assign():
     return redirect(url_for("studio.inbox"))
 
 
+@bp.get("/inbox/conversations/<int:conversation_id>")
+@roles_required(*EDITOR_ROLES)
+def inbox_conversation(conversation_id):
+    """The conversation behind an inbox question, without the visitor's details or notes."""
+    try:
+        conversation, lines = studio.inbox_conversation(conversation_id)
+    except StoreError as error:
+        return _refusal(error)
+    return _page("studio/conversation.html", conversation_id=conversation.id,
+                 state=conversation.state, lines=lines)
+
+
 @bp.post("/inbox/dismiss")
 @roles_required(*EDITOR_ROLES)
 def dismiss():

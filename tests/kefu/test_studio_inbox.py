@@ -258,3 +258,47 @@ def test_paraphrases_with_no_word_in_common_are_one_group_across_languages(
     groups = {frozenset(g) for g in group_texts(editor.get("/studio/inbox").get_data(as_text=True))}
     assert frozenset(engraving + ["杯子上可以刻字吗"]) in groups
     assert frozenset({"regarding my stuff"}) in groups
+
+
+def test_each_question_opens_its_conversation_without_notes_or_who_asked(
+        app, visitor, editor, desk, bot_phrases):
+    import re as _re
+
+    sio = visitor()
+    session_of(sio)
+    assert sio.emit("profile", {"name": "Li Na", "email": "li.na@example.com"},
+                    namespace="/visitor", callback=True)["ok"] is True
+    send(sio, "what are your opening hours")
+    send(sio, bot_phrases["unsure"][0])
+    conversation_id = session_of_conversation(sio)
+    agent = desk(role="admin")
+    assert agent.call("note", {"conversation_id": conversation_id, "client_msg_id": "n1",
+                               "text": "VIP, handle with care"})["ok"] is True
+    html = editor.get("/studio/inbox").get_data(as_text=True)
+    link = _re.search(r'data-role="conversation" href="([^"]+)"', html).group(1)
+    assert link.endswith(f"/studio/inbox/conversations/{conversation_id}")
+    page = editor.get(link).get_data(as_text=True)
+    assert "what are your opening hours" in page  # the context around the question
+    missed = _re.search(r'data-role="missed">(.*?)</li>', page, _re.S).group(1)
+    assert bot_phrases["unsure"][0] in missed
+    for secret in ("Li Na", "li.na@example.com", "VIP, handle with care"):
+        assert secret not in page
+
+
+def test_a_conversation_outside_the_inbox_is_not_for_editors(app, visitor, editor):
+    sio = visitor()
+    session_of(sio)
+    send(sio, "what are your opening hours")  # answered: nothing for the inbox
+    conversation_id = session_of_conversation(sio)
+    assert editor.get(f"/studio/inbox/conversations/{conversation_id}").status_code == 404
+    assert editor.get("/studio/inbox/conversations/999999").status_code == 404
+    agent = app.test_client()
+    _, email, password = make_user(app, role="agent")
+    login(agent, email, password)
+    assert agent.get(f"/studio/inbox/conversations/{conversation_id}").status_code == 403
+
+
+def session_of_conversation(sio):
+    from tests.helpers import events
+
+    return [m for m in events(sio, "message") if m.get("conversation_id")][-1]["conversation_id"]
