@@ -43,3 +43,11 @@ class SettingsForm(FlaskForm):
     auto_assign = BooleanField()
     max_chats = StringField()
     default_wait = StringField()
+    # The bot's policy (kefu.services.policy) and the lifecycle's timeouts.
+    misses = StringField()
+    suggest_min = StringField()
+    offtopic = StringField()
+    answer_waiting = BooleanField()
+    abandon_after = StringField()
+    idle_close_after = StringField()
+    sticky_agent = StringField()

@@ -21,6 +21,26 @@ def _number(text):
         return text
 
 
+def _decimal(text):
+    """A number from a form field (0.7 or 0,7); anything else is passed on to be refused."""
+    text = (text or "").strip().replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+#: The policy and lifecycle settings on the page: setting -> (form field, parse, show).
+POLICY_FIELDS = {
+    "clarify_misses_before_handoff": ("misses", _number, str),
+    "clarify_suggest_min_confidence": ("suggest_min", _decimal, lambda v: f"{v:g}"),
+    "offtopic_threshold": ("offtopic", _decimal, lambda v: f"{v:g}"),
+    "abandon_after_seconds": ("abandon_after", _number, str),
+    "idle_close_after_seconds": ("idle_close_after", _number, str),
+    "sticky_agent_seconds": ("sticky_agent", _number, str),
+}
+
+
 def form_values(form: SettingsForm) -> dict:
     """The settings a submitted form asks for (unvalidated)."""
     hours = None
@@ -37,6 +57,9 @@ def form_values(form: SettingsForm) -> dict:
         "auto_assign": bool(form.auto_assign.data),
         "max_chats_per_agent": _number(form.max_chats.data),
         "default_wait_seconds": _number(form.default_wait.data),
+        "answer_while_waiting": bool(form.answer_waiting.data),
+        **{key: parse(getattr(form, field).data)
+           for key, (field, parse, _) in POLICY_FIELDS.items()},
     }
 
 
@@ -55,6 +78,8 @@ def form_data(values: dict) -> dict:
         "start": hours.get("start", "09:00"), "end": hours.get("end", "18:00"),
         "auto_assign": values["auto_assign"], "max_chats": str(values["max_chats_per_agent"]),
         "default_wait": str(values["default_wait_seconds"]),
+        "answer_waiting": values["answer_while_waiting"],
+        **{field: show(values[key]) for key, (field, _, show) in POLICY_FIELDS.items()},
     }
 
 

@@ -208,15 +208,18 @@ def validate(key, value):
         value = _origins(value)
     elif key == "clarify_misses_before_handoff":
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10:
-            raise ServiceError("invalid_type", f"{key} must be a whole number from 1 to 10.")
+            raise InvalidSetting(key, f"{key} must be a whole number from 1 to 10.",
+                                 "请填写 1 到 10 的整数。", "invalid_type")
     elif key in ("clarify_suggest_min_confidence", "offtopic_threshold"):
         if not isinstance(value, (int, float)) or isinstance(value, bool) \
                 or not 0 <= value <= 1:
-            raise ServiceError("invalid_type", f"{key} must be a number from 0 to 1.")
+            raise InvalidSetting(key, f"{key} must be a number from 0 to 1.",
+                                 "请填写 0 到 1 之间的数。", "invalid_type")
         value = float(value)
     elif key == "answer_while_waiting":
         if not isinstance(value, bool):
-            raise ServiceError("invalid_type", f"{key} must be true or false.")
+            raise InvalidSetting(key, f"{key} must be true or false.", "只能是开或关。",
+                                 "invalid_type")
     elif key == "clarify_topics" and value is not None:
         if not isinstance(value, list) or len(value) > 10 or not all(
                 isinstance(v, str) and 0 < len(v) <= 64 for v in value):

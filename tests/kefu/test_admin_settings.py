@@ -13,7 +13,12 @@ VALID = {"welcome_zh": "欢迎光临小店！", "welcome_en": "Welcome to the sh
          "csat_zh": "您对本次服务满意吗？", "csat_en": "Happy with our help?",
          "hours_on": "y", "tz": "Asia/Shanghai", "start": "09:00", "end": "18:00",
          "days": ["0", "1", "2", "3", "4"], "auto_assign": "y", "max_chats": "3",
-         "default_wait": "90"}
+         "default_wait": "90",
+         # The bot's policy and the lifecycle (answer_waiting unticked: off).
+         "misses": "3", "suggest_min": "0.2", "offtopic": "0,8", "abandon_after": "600",
+         "idle_close_after": "1800", "sticky_agent": "0"}
+LIFECYCLE = {"abandon_after_seconds": 600, "idle_close_after_seconds": 1800,
+             "sticky_agent_seconds": 0}
 
 
 @pytest.fixture
@@ -35,6 +40,7 @@ def test_the_page_shows_the_stored_settings_and_says_mail_is_off(admin):
 
 
 def test_saving_valid_settings_stores_every_field_and_audits_each_change(app, admin):
+    before = stored(app)
     response = admin.post("/admin/settings", VALID)
     assert response.status_code == 302, admin.text(response)[:2000]
     values = stored(app)
@@ -52,11 +58,19 @@ def test_saving_valid_settings_stores_every_field_and_audits_each_change(app, ad
                    AuditEntry.action == "setting.update"))}
     assert log["max_chats_per_agent"] == ({"value": 5}, {"value": 3}, admin.email)
     assert log["auto_assign"] == ({"value": False}, {"value": True}, admin.email)
-    assert len(log) == 8
+    assert (values["clarify_misses_before_handoff"], values["clarify_suggest_min_confidence"],
+            values["offtopic_threshold"], values["answer_while_waiting"]) == (3, 0.2, 0.8, False)
+    assert {key: values[key] for key in LIFECYCLE} == LIFECYCLE
+    changed = 8 + 4 + sum(before[key] != value for key, value in LIFECYCLE.items())
+    assert len(log) == changed
+    assert log["offtopic_threshold"] == ({"value": 0.7}, {"value": 0.8}, admin.email)
     again = admin.post("/admin/settings", VALID)  # nothing changed: nothing logged
     assert again.status_code == 302
     with app.app_context():
-        assert db.session.query(AuditEntry).filter_by(action="setting.update").count() == 8
+        assert db.session.query(AuditEntry).filter_by(
+            action="setting.update").count() == changed
+    page = admin.text(admin.get("/admin/settings"))  # the form shows what was saved
+    assert 'name="offtopic" type="text" value="0.8"' in page and 'value="1800"' in page
 
 
 @pytest.mark.parametrize("changes, key, message", [
@@ -73,6 +87,10 @@ def test_saving_valid_settings_stores_every_field_and_audits_each_change(app, ad
     ({"max_chats": "many"}, "max_chats_per_agent", "whole number"),
     ({"max_chats": "0"}, "max_chats_per_agent", "between 1 and 100"),
     ({"default_wait": "-5"}, "default_wait_seconds", "between 1 and 100000"),
+    ({"misses": "0"}, "clarify_misses_before_handoff", "from 1 to 10"),
+    ({"suggest_min": "high"}, "clarify_suggest_min_confidence", "from 0 to 1"),
+    ({"offtopic": "1.5"}, "offtopic_threshold", "from 0 to 1"),
+    ({"abandon_after": "soon"}, "abandon_after_seconds", "whole number of seconds"),
 ])
 def test_a_bad_field_is_refused_with_its_reason_and_nothing_is_saved(app, admin, changes,
                                                                       key, message):
