@@ -17,8 +17,8 @@ ERROR_CODES = frozenset({
     "empty_field", "empty_text", "text_too_long", "field_too_long", "rate_limited",
     "unknown_visitor", "out_of_range", "not_found", "unauthorized", "forbidden",
     "not_assigned", "already_claimed", "invalid_state", "invalid_agent", "invalid_status",
-    "not_closed", "already_rated", "not_votable", "invalid_email", "session_revoked", "illegal_transition",
-    "internal_error",
+    "not_closed", "already_rated", "not_votable", "invalid_email", "session_revoked",
+    "illegal_transition", "internal_error",
     # connect refusals
     "invalid_auth", "invalid_token", "token_expired", "bad_origin",
     "invalid_identity", "identity_not_configured", "identity_required",

@@ -29,14 +29,15 @@ Editors see the question texts and when they were asked, never who asked.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, literal, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from kefu.extensions import db
 from kefu.models import ConversationEvent, InboxDismissal, Message, utcnow
 from kefu.services import lifecycle
 
-__all__ = ["InboxGroup", "inbox_groups", "missed_lines", "in_inbox", "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
+__all__ = ["InboxGroup", "inbox_groups", "missed_lines", "dismiss", "KINDS", "INBOX_DAYS",
+           "MISSED_REASONS"]
 
 INBOX_DAYS = 30
 MAX_ROWS = 5000
@@ -167,12 +168,6 @@ def _sent_by_agents(since, conversations):
             select(Message.conversation_id, Message.text, Message.created_at)
             .where(Message.id.in_(ids[start:start + _IN_CHUNK]), Message.sender == "visitor"))]
     return sent
-
-
-def in_inbox(conversation_id: int, days=INBOX_DAYS) -> bool:
-    """True when the conversation holds a line of the inbox: the editors may read it then."""
-    return bool(missed_lines(since=utcnow() - timedelta(days=days),
-                             conversations=select(literal(conversation_id))))
 
 
 def _dismissed_keys() -> set:

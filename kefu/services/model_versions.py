@@ -228,8 +228,9 @@ def publish(version_id, user_id, *, confirmed=False) -> ModelVersion:
     for other in db.session.scalars(select(ModelVersion).where(ModelVersion.status == "published")):
         other.status, before = "ready", other.id
     row.status, row.published_at, row.published_by_id = "published", utcnow(), user_id
+    worse = bool((row.summary or {}).get("worse"))
     _audit(user_id, "model.publish", row.id, {"published": before},
-           {"published": row.id, "confirmed_worse": bool(confirmed and (row.summary or {}).get("worse"))})
+           {"published": row.id, "confirmed_worse": bool(confirmed) and worse})
     db.session.flush()
     _write_pointer(str(row.id))
     db.session.commit()

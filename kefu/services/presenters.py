@@ -174,7 +174,8 @@ def detail(conversation: Conversation) -> dict:
     messages = db.session.scalars(
         select(Message).where(Message.conversation_id == conversation.id)
         .order_by(Message.id)).all()
-    in_inbox = {(e.data or {}).get("message_id") for e in events if e.kind == lifecycle.SENT_TO_INBOX}
+    in_inbox = {(e.data or {}).get("message_id") for e in events
+                if e.kind == lifecycle.SENT_TO_INBOX}
     return {
         **card(conversation),
         "messages": [{**_with_draft(m), "sent_to_inbox": True} if m.id in in_inbox

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from bot.intent_edit import (
     EditError, IntentDraft, add_intent, move_examples, read_drafts, remove_intent,
@@ -21,6 +21,7 @@ from bot.intent_edit import (
 from kefu.extensions import db
 from kefu.models import Message, utcnow
 from kefu.services.intent_store import IntentStore, StoreError, check_intent_id
+from kefu.services.report_period import rate
 
 __all__ = ["store", "EditOutcome", "intent_rows", "save_intent", "create_intent",
            "delete_intent", "move_intent_examples", "try_message", "STATS_DAYS"]
@@ -55,7 +56,7 @@ class EditOutcome:
 
 def _hits_since(days):
     """``{intent: {"answered", "suggested", "voted", "helpful"}}`` from the bot's replies of
-    the last days (votes: the visitors' thumbs on the answers, :func:`helpful_ratio`)."""
+    the last days (votes: the visitors' thumbs on the answers)."""
     since = utcnow() - timedelta(days=days)
     rows = db.session.execute(
         select(Message.intent, Message.bot_action, func.count(), func.count(Message.helpful),
@@ -72,11 +73,6 @@ def _hits_since(days):
         elif action == "suggest":
             entry["suggested"] += count
     return hits
-
-
-def helpful_ratio(helpful: int, voted: int):
-    """The share of voted answers voted helpful, or None with no vote (never 0/0)."""
-    return helpful / voted if voted else None
 
 
 def _cv_f1():
@@ -117,7 +113,7 @@ def intent_rows(query="", file="", sort="id", descending=False):
                      "examples": counts, "n_examples": len(draft.examples),
                      "hits": seen.get("answered", 0), "suggested": seen.get("suggested", 0),
                      "voted": seen.get("voted", 0),
-                     "helpful": helpful_ratio(seen.get("helpful", 0), seen.get("voted", 0)),
+                     "helpful": rate(seen.get("helpful", 0), seen.get("voted", 0)),
                      "f1": f1.get(draft.id), "handoff": draft.handoff})
     sort = sort if sort in SORTS else "id"
     key = {"id": lambda r: r["id"], "file": lambda r: (r["file"], r["line"]),
@@ -351,15 +347,16 @@ def inbox_conversation(conversation_id: int):
     the messages and the state, not the visitor).  ``lines`` are ``(message, missed)``.
     """
     from kefu.models import Conversation
-    from kefu.services.inbox import in_inbox, missed_lines
+    from kefu.services.inbox import INBOX_DAYS, missed_lines
     from kefu.services.visitor_history import visible_messages
 
     conversation = db.session.get(Conversation, conversation_id)
-    if conversation is None or not in_inbox(conversation_id):
+    missed = {text for _, text, _, _ in missed_lines(
+        since=utcnow() - timedelta(days=INBOX_DAYS),
+        conversations=select(literal(conversation_id)))} if conversation else set()
+    if not missed:
         raise StoreError("not_found", "This conversation is not behind a question of the "
                                       "learning inbox. · 这个对话不在学习收件箱里。")
-    missed = {text for _, text, _, _ in missed_lines(conversations=select(
-        Conversation.id).where(Conversation.id == conversation_id))}
     messages = db.session.scalars(visible_messages().where(
         Message.conversation_id == conversation_id).order_by(Message.id)).all()
     return conversation, [(m, m.sender == "visitor" and m.text in missed) for m in messages]

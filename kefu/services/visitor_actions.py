@@ -73,8 +73,9 @@ def post_message(public_id: str, client_msg_id: str, text: str,
             return _resent(existing, locale, intent, bot)
         conversation = lifecycle.open_or_create(visitor)
     was = conversation.state
-    # ``intent`` is the suggestion the visitor tapped, kept on the line: the learning
-    # inbox tells an offer taken from one left (bot_turns checks it is a real intent).
+    # ``intent`` is the suggestion the visitor tapped (as the client says: an unknown id
+    # is classified as text by bot_turns), kept on the line so the learning inbox tells
+    # a "did you mean" taken from one left.
     message = Message(conversation=conversation, visitor_id=visitor_id, sender="visitor",
                       text=text, client_msg_id=client_msg_id, answered=False,
                       intent=intent or None)
