@@ -1,4 +1,4 @@
-"""indexes for the reports: a million messages, every report under 500 ms
+"""indexes for the reports, each asked for by a plan on a million messages (benchmarks/reports.py)
 
 Revision ID: 0013
 Revises: 0012
