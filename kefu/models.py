@@ -12,7 +12,7 @@ from typing import Optional
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-    UniqueConstraint, event, false, select, text, update,
+    UniqueConstraint, event, false, func, select, text, update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,6 +56,12 @@ OPEN_STATES = ("bot", "waiting", "agent")
 OPEN_CONDITION = text("state IN ('bot', 'waiting', 'agent')")
 #: Rows written by the desk (agents' messages and notes, the bot's and system lines).
 DESK_CONDITION = text("visitor_id IS NULL")
+#: The bot's answers (not offers, not handoffs): the lines the helpful ratio counts.
+BOT_ANSWER_CONDITION = text("sender = 'bot' AND bot_action = 'answer'")
+#: Bot actions whose turn may make its question a miss (kefu.services.inbox; an answer
+#: only with a thumbs-down), and the condition of the index that finds those turns.
+BOT_MISS_ACTIONS = ("clarify", "suggest", "offtopic", "escalate", "offer_form")
+BOT_MISS_CONDITION = text(f"bot_action IN ({', '.join(repr(a) for a in BOT_MISS_ACTIONS)})")
 
 
 class User(UserMixin, db.Model):
@@ -241,6 +247,19 @@ class Conversation(db.Model):
     #: The language system notices are written in (kefu.services.language); null until the
     #: visitor's first message, when the widget locale applies.
     language: Mapped[Optional[str]] = mapped_column(String(8))
+    # The reports' figures of this conversation (0014), kept by the listeners at the end of
+    # this module as its lines and events are stored, so a report sums one row per chat
+    # instead of joining a million messages (docs/metrics.md, docs/benchmarks.md).
+    #: When the bot first spoke (any bot line): the chat counts as bot-handled.
+    bot_spoke_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: The earliest ``escalated`` event and its reason (``handoff_reason`` is the latest).
+    first_handoff_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    first_handoff_reason: Mapped[Optional[str]] = mapped_column(String(32))
+    #: The first agent line at or after ``first_handoff_at`` (notes and bot lines never).
+    first_response_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: The latest entry into the queue (an event to ``waiting``), and the ``abandoned`` event.
+    queued_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    abandoned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     visitor: Mapped[Visitor] = relationship(back_populates="conversations")
     assigned_agent: Mapped[Optional[User]] = relationship()
@@ -283,6 +302,15 @@ class Message(db.Model):
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         # Reports: "did the bot speak here", "the first agent reply after the handoff" (0013).
         Index("ix_messages_conversation_sender", "conversation_id", "sender", "created_at"),
+        # Reports: the bot's answers per intent and their votes, read from the index alone (0014).
+        # sender and bot_action are constant in it, but listed they make SQLite (no planner
+        # statistics) prefer it to ix_messages_conversation_sender: three equalities to two.
+        Index("ix_messages_bot_answers", "conversation_id", "sender", "bot_action", "intent",
+              "helpful",
+              sqlite_where=BOT_ANSWER_CONDITION, postgresql_where=BOT_ANSWER_CONDITION),
+        # The learning inbox and "top unanswered": the bot's misses, few among its lines (0014).
+        Index("ix_messages_bot_misses", "conversation_id", "sender", "bot_action", "reply_to",
+              sqlite_where=BOT_MISS_CONDITION, postgresql_where=BOT_MISS_CONDITION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -353,6 +381,54 @@ class ConversationEvent(db.Model):
     reason: Mapped[Optional[str]] = mapped_column(String(32))
     data: Mapped[Optional[dict]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _set_figure(connection, conversation_id, when, **values) -> None:
+    """One conditional UPDATE of a conversation's report figures; ``when`` is its condition."""
+    table = Conversation.__table__
+    connection.execute(update(table).where(table.c.id == conversation_id, when).values(**values))
+
+
+@event.listens_for(Message, "after_insert")
+def _figures_of_a_line(mapper, connection, message) -> None:
+    """Keep ``bot_spoke_at`` and ``first_response_at`` as lines are stored.
+
+    Each UPDATE keeps the earliest time whatever order rows arrive in (a test or an
+    import may store a reply before the handoff it answers), and matches no row once
+    the figure is set, so a busy chat pays a primary-key probe per bot line, no write.
+    """
+    c, at = Conversation.__table__.c, message.created_at
+    if message.sender == "bot":
+        _set_figure(connection, message.conversation_id,
+                    (c.bot_spoke_at.is_(None)) | (c.bot_spoke_at > at), bot_spoke_at=at)
+    elif message.sender == "agent":
+        _set_figure(connection, message.conversation_id,
+                    c.first_handoff_at.is_not(None) & (c.first_handoff_at <= at)
+                    & ((c.first_response_at.is_(None)) | (c.first_response_at > at)),
+                    first_response_at=at)
+
+
+@event.listens_for(ConversationEvent, "after_insert")
+def _figures_of_an_event(mapper, connection, event_) -> None:
+    """Keep the handoff, queue and abandonment figures as events are stored.
+
+    The earliest handoff also settles the first response: the first agent line at or
+    after it, looked up once (ix_messages_conversation_sender), in case replies were
+    stored first.
+    """
+    c, at, cid = Conversation.__table__.c, event_.created_at, event_.conversation_id
+    if event_.kind == "escalated":
+        first_reply = (select(func.min(Message.created_at))
+                       .where(Message.conversation_id == cid, Message.sender == "agent",
+                              Message.created_at >= at).scalar_subquery())
+        _set_figure(connection, cid, (c.first_handoff_at.is_(None)) | (c.first_handoff_at > at),
+                    first_handoff_at=at, first_handoff_reason=event_.reason,
+                    first_response_at=first_reply)
+    if event_.to_state == "waiting":
+        _set_figure(connection, cid, (c.queued_at.is_(None)) | (c.queued_at < at), queued_at=at)
+    if event_.kind == "abandoned":
+        _set_figure(connection, cid, (c.abandoned_at.is_(None)) | (c.abandoned_at < at),
+                    abandoned_at=at)
 
 
 class AgentConnection(db.Model):

@@ -29,11 +29,11 @@ Editors see the question texts and when they were asked, never who asked.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from kefu.extensions import db
-from kefu.models import ConversationEvent, InboxDismissal, Message, utcnow
+from kefu.models import BOT_MISS_ACTIONS, Conversation, ConversationEvent, InboxDismissal, Message, utcnow
 from kefu.services import lifecycle
 
 __all__ = ["InboxGroup", "inbox_groups", "missed_lines", "dismiss", "KINDS", "INBOX_DAYS",
@@ -45,8 +45,6 @@ MAX_ROWS = 5000
 MISSED_REASONS = ("low_confidence", "repeated_miss")
 #: Why a question is in the inbox, in the order the page lists them.
 KINDS = ("clarify", "suggest", "offtopic", "handoff", "not_helpful", "agent")
-#: Bot actions whose turn may make its question a miss (an answer only with a thumbs-down).
-_MISS_ACTIONS = ("clarify", "suggest", "offtopic", "escalate", "offer_form")
 _IN_CHUNK = 500
 #: Cosine of the bot's centred embeddings from which two questions are one group.
 #: Measured on the demo model: paraphrases of one new question (also across zh and en)
@@ -116,40 +114,65 @@ def _picked(offers) -> set:
     return picked
 
 
-def missed_lines(*, since=None, conversations=None) -> list:
+def missed_lines(*, since=None, conversations=None, voted=True) -> list:
     """``[(conversation id, text, created_at, kind)]``: visitor lines the bot missed, newest first.
 
     Lines asked since ``since``, or in the conversations the select ``conversations``
     names (the reports' scope); the learning inbox and the reports' "top unanswered
-    questions" read the same rule from here.
+    questions" read the same rule from here.  ``voted=False`` leaves out the answers
+    voted not helpful (the reports count those in the helpful ratio instead).
+
+    Read from the bot's side: its misses (ix_messages_bot_misses) and its thumbs-down
+    answers (ix_messages_bot_answers) are few and indexed, and each leads to the one
+    visitor line it replied to; the conditions are written with the indexes' own
+    constants so that SQLite, which plans before it sees bound values, can use them.
     """
-    visitor, reply = aliased(Message), aliased(Message)
-    query = (
-        select(visitor.text, visitor.created_at, reply.id, reply.conversation_id,
-               reply.bot_action, reply.extra, reply.helpful)
-        .join(reply, and_(reply.conversation_id == visitor.conversation_id,
-                          reply.reply_to == visitor.client_msg_id,
-                          reply.sender.in_(("bot", "system"))))
-        .where(visitor.sender == "visitor",
-               or_(reply.bot_action.in_(_MISS_ACTIONS),
-                   and_(reply.bot_action == "answer", reply.helpful.is_(False)))))
-    if since is not None:
-        query = query.where(visitor.created_at >= since)
-    if conversations is not None:
-        query = query.where(visitor.conversation_id.in_(conversations))
-    rows = db.session.execute(query.order_by(visitor.id.desc()).limit(MAX_ROWS)).all()
+    misses = [Message.bot_action.in_(_literals(BOT_MISS_ACTIONS))]
+    rows = _replies_to_visitors(misses, since, conversations)
+    if voted:
+        thumbs_down = [Message.sender == literal_column("'bot'"),
+                       Message.bot_action == literal_column("'answer'"),
+                       Message.helpful.is_(False)]
+        rows = sorted(rows + _replies_to_visitors(thumbs_down, since, conversations),
+                      key=lambda row: row[0], reverse=True)[:MAX_ROWS]
     offers = {reply_id: (conversation_id,
                          {s.get("intent") for s in (extra or {}).get("suggestions") or []
                           if isinstance(s, dict)})
-              for _, _, reply_id, conversation_id, action, extra, _ in rows
+              for _, _, _, reply_id, conversation_id, action, extra, _ in rows
               if action == "suggest"}
     picked = _picked(offers) if offers else set()
     missed = []
-    for text, created_at, reply_id, conversation_id, action, extra, helpful in rows:
+    for _, text, created_at, reply_id, conversation_id, action, extra, helpful in rows:
         kind = _kind(action, extra, helpful)
         if kind is not None and reply_id not in picked:
             missed.append((conversation_id, text, created_at, kind))
     return missed + _sent_by_agents(since, conversations)
+
+
+def _literals(values) -> list:
+    return [literal_column(f"'{value}'") for value in values]
+
+
+def _replies_to_visitors(conditions, since, conversations) -> list:
+    """``[(visitor line id, text, created_at, reply id, conversation id, action, extra,
+    helpful)]`` of the bot and system replies meeting ``conditions``, newest first."""
+    reply, visitor = Message, aliased(Message)
+    query = (
+        select(visitor.id, visitor.text, visitor.created_at, reply.id, reply.conversation_id,
+               reply.bot_action, reply.extra, reply.helpful)
+        # Through the conversation's visitor: (visitor_id, client_msg_id) is unique, so the
+        # visitor line replied to is one probe, not a walk over the chat's visitor lines.
+        .join(Conversation, Conversation.id == reply.conversation_id)
+        .join(visitor, and_(visitor.visitor_id == Conversation.visitor_id,
+                            visitor.client_msg_id == reply.reply_to,
+                            visitor.conversation_id == reply.conversation_id,
+                            visitor.sender == "visitor"))
+        .where(reply.sender.in_(("bot", "system")), *conditions))
+    if since is not None:
+        query = query.where(visitor.created_at >= since)
+    if conversations is not None:
+        query = query.where(reply.conversation_id.in_(conversations))
+    return db.session.execute(query.order_by(visitor.id.desc()).limit(MAX_ROWS)).all()
 
 
 def _sent_by_agents(since, conversations):

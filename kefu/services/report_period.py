@@ -51,18 +51,23 @@ def period(first: date | None = None, last: date | None = None, zone=None) -> Pe
     return Period(first, last, zone)
 
 
+def in_scope(p: Period, agent_id=None) -> tuple:
+    """The conditions on Conversation of a report's conversations: created in the period
+    (and the agent's); for the statements that read the conversations' own figures."""
+    conditions = (Conversation.created_at >= p.since, Conversation.created_at < p.until)
+    if agent_id is None:
+        return conditions
+    # An uncorrelated IN: the agent's claims are looked up once (ix_events_kind_actor),
+    # not once per conversation of the period (benchmarks/reports.py).
+    claimed = select(ConversationEvent.conversation_id).where(
+        ConversationEvent.kind == "claimed", ConversationEvent.actor_user_id == agent_id)
+    return conditions + (or_(Conversation.assigned_agent_id == agent_id,
+                             Conversation.id.in_(claimed)),)
+
+
 def scoped(p: Period, agent_id=None):
-    """The ids of the conversations a report counts: created in the period (and the agent's)."""
-    query = select(Conversation.id).where(Conversation.created_at >= p.since,
-                                          Conversation.created_at < p.until)
-    if agent_id is not None:
-        # An uncorrelated IN: the agent's claims are looked up once (ix_events_kind_actor),
-        # not once per conversation of the period (benchmarks/reports.py).
-        claimed = select(ConversationEvent.conversation_id).where(
-            ConversationEvent.kind == "claimed", ConversationEvent.actor_user_id == agent_id)
-        query = query.where(or_(Conversation.assigned_agent_id == agent_id,
-                                Conversation.id.in_(claimed)))
-    return query
+    """The ids of the conversations a report counts, as a select (for other tables' IN)."""
+    return select(Conversation.id).where(*in_scope(p, agent_id))
 
 
 def ids_of(query) -> list:

@@ -9,9 +9,9 @@ the bot's own figures in :mod:`kefu.services.reports_bot`, the CSV in
 :mod:`kefu.services.reports_export`.
 """
 import statistics
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User
@@ -19,7 +19,7 @@ from kefu.services import assist, reports_bot
 from kefu.services.errors import ServiceError
 # Period, period and MAX_DAYS are the reports' interface too (the routes, the tests).
 from kefu.services.report_period import (MAX_DAYS, Period, aware, ids_of,  # noqa: F401
-                                         percentile, period, rate, scoped)
+                                         in_scope, percentile, period, rate, scoped)
 
 #: Metrics whose conversations can be listed (the click-through of each number).
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
@@ -28,13 +28,28 @@ METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated"
            "hour", "intent", "unanswered", "unresolved")
 
 
-def _bot_spoke():
-    return exists().where(Message.conversation_id == Conversation.id, Message.sender == "bot")
+def _count(*conditions, p: Period, agent_id=None) -> int:
+    """How many of the period's conversations meet ``conditions``: one index range, no join."""
+    return db.session.scalar(select(func.count()).select_from(Conversation)
+                             .where(*in_scope(p, agent_id), *conditions))
 
 
-def _escalated():
-    return exists().where(ConversationEvent.conversation_id == Conversation.id,
-                          ConversationEvent.kind == "escalated")
+def _seconds_of(later, earlier, *conditions, p: Period, agent_id=None) -> dict:
+    """``{conversation id: later - earlier in seconds}`` of the period's chats with both."""
+    rows = db.session.execute(
+        select(Conversation.id, _seconds(later, earlier))
+        .where(*in_scope(p, agent_id), later.is_not(None), earlier.is_not(None), *conditions))
+    return {cid: round(float(seconds), 3) for cid, seconds in rows}
+
+
+#: The figures the conditions below read are the conversation's own columns, kept as its
+#: lines and events are stored (kefu.models, migration 0014), so no report joins messages.
+BOT_HANDLED = Conversation.bot_spoke_at.is_not(None)
+HANDED_OFF = Conversation.first_handoff_at.is_not(None)
+RESOLVED = (Conversation.state == "closed", Conversation.closed_at.is_not(None), HANDED_OFF,
+            Conversation.closed_at >= Conversation.first_handoff_at)
+QUEUED = Conversation.queued_at.is_not(None)
+ABANDONED = (QUEUED, Conversation.abandoned_at.is_not(None))
 
 
 def bot_containment(p: Period, agent_id=None) -> dict:
@@ -43,27 +58,20 @@ def bot_containment(p: Period, agent_id=None) -> dict:
     ``rate = contained / bot_handled``; a conversation with both a bot answer and a
     handoff counts as handed off, so the rate never exceeds 1.
     """
-    scope = scoped(p, agent_id).where(_bot_spoke())
-    handled = db.session.scalar(select(func.count()).select_from(scope.subquery()))
-    handed = db.session.scalar(select(func.count()).select_from(
-        scope.where(_escalated()).subquery()))
+    handled, handed = db.session.execute(
+        select(func.count(), func.count(Conversation.first_handoff_at))
+        .where(*in_scope(p, agent_id), BOT_HANDLED)).one()
     return {"bot_handled": handled, "handed_off": handed, "contained": handled - handed,
             "rate": rate(handled - handed, handled)}
 
 
 def handoff_rate(p: Period, agent_id=None) -> dict:
     """Conversations that went to a person / all conversations, and by first reason."""
-    scope = scoped(p, agent_id)
-    total = db.session.scalar(select(func.count()).select_from(scope.subquery()))
-    first = (select(ConversationEvent.conversation_id,
-                    func.min(ConversationEvent.id).label("first_id"))
-             .where(ConversationEvent.kind == "escalated",
-                    ConversationEvent.conversation_id.in_(scope))
-             .group_by(ConversationEvent.conversation_id).subquery())
+    total = _count(p=p, agent_id=agent_id)
     reasons = dict(db.session.execute(
-        select(ConversationEvent.reason, func.count())
-        .join(first, first.c.first_id == ConversationEvent.id)
-        .group_by(ConversationEvent.reason)).all())
+        select(Conversation.first_handoff_reason, func.count())
+        .where(*in_scope(p, agent_id), HANDED_OFF)
+        .group_by(Conversation.first_handoff_reason)).all())
     handed = sum(reasons.values())
     return {"conversations": total, "handed_off": handed, "rate": rate(handed, total),
             "by_reason": {reason or "unknown": n for reason, n in sorted(
@@ -71,23 +79,9 @@ def handoff_rate(p: Period, agent_id=None) -> dict:
 
 
 def first_responses(p: Period, agent_id=None) -> dict:
-    """``{conversation id: seconds}`` from the first handoff to the first person's reply.
-
-    The database finds each conversation's first agent reply at or after its first
-    handoff (ix_messages_conversation_sender), so only one row per answered chat comes
-    back, not every agent line of the period.
-    """
-    handoff = (select(ConversationEvent.conversation_id.label("id"),
-                      func.min(ConversationEvent.created_at).label("at"))
-               .where(ConversationEvent.kind == "escalated",
-                      ConversationEvent.conversation_id.in_(scoped(p, agent_id)))
-               .group_by(ConversationEvent.conversation_id).subquery())
-    replies = db.session.execute(
-        select(handoff.c.id, _seconds(func.min(Message.created_at), handoff.c.at))
-        .join(Message, and_(Message.conversation_id == handoff.c.id, Message.sender == "agent",
-                            Message.created_at >= handoff.c.at))
-        .group_by(handoff.c.id, handoff.c.at)).all()
-    return {conversation_id: round(float(seconds), 3) for conversation_id, seconds in replies}
+    """``{conversation id: seconds}`` from the first handoff to the first person's reply."""
+    return _seconds_of(Conversation.first_response_at, Conversation.first_handoff_at,
+                       p=p, agent_id=agent_id)
 
 
 def _seconds(later, earlier):
@@ -112,9 +106,7 @@ def first_response_time(p: Period, agent_id=None, *, times=None) -> dict:
     """
     times = first_responses(p, agent_id) if times is None else times
     values = list(times.values())
-    handed = db.session.scalar(select(func.count(ConversationEvent.conversation_id.distinct()))
-                               .where(ConversationEvent.kind == "escalated",
-                                      ConversationEvent.conversation_id.in_(scoped(p, agent_id))))
+    handed = _count(HANDED_OFF, p=p, agent_id=agent_id)
     return {"responded": len(values), "unanswered": handed - len(values),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
@@ -126,36 +118,18 @@ def resolution_times(p: Period, agent_id=None) -> dict:
     An abandoned chat (it also has a ``closed_at``) was never resolved, and a chat still
     open has no end yet: neither is in the result.
     """
-    rows = db.session.execute(
-        select(Conversation.id, func.min(ConversationEvent.created_at), Conversation.closed_at)
-        .join(ConversationEvent, ConversationEvent.conversation_id == Conversation.id)
-        .where(Conversation.id.in_(scoped(p, agent_id)), Conversation.state == "closed",
-               Conversation.closed_at.is_not(None), ConversationEvent.kind == "escalated")
-        .group_by(Conversation.id, Conversation.closed_at)).all()
-    return {cid: (aware(end) - aware(start)).total_seconds()
-            for cid, start, end in rows if aware(end) >= aware(start)}
+    return _seconds_of(Conversation.closed_at, Conversation.first_handoff_at, *RESOLVED,
+                       p=p, agent_id=agent_id)
 
 
-def _queue_and_abandon(p: Period, agent_id=None) -> tuple:
-    """``(conversations that went to the queue, {abandoned one: seconds in the queue})``.
+def abandon_times(p: Period, agent_id=None) -> dict:
+    """``{abandoned conversation id: seconds in the queue}``.
 
     The queue is entered by a handoff (``escalated``) or, after a takeover, by the agent
     leaving (``requeued``); the clock of an abandoned chat starts at its latest entry.
     """
-    rows = db.session.execute(
-        select(ConversationEvent.conversation_id, ConversationEvent.kind,
-               ConversationEvent.created_at)
-        .where(ConversationEvent.conversation_id.in_(scoped(p, agent_id)),
-               or_(ConversationEvent.to_state == "waiting",
-                   ConversationEvent.kind == "abandoned"))
-        .order_by(ConversationEvent.conversation_id, ConversationEvent.id)).all()
-    entered, seconds = {}, {}
-    for conversation_id, kind, at in rows:
-        if kind != "abandoned":
-            entered[conversation_id] = aware(at)
-        elif conversation_id in entered:
-            seconds[conversation_id] = (aware(at) - entered[conversation_id]).total_seconds()
-    return set(entered), seconds
+    return _seconds_of(Conversation.abandoned_at, Conversation.queued_at, p=p,
+                       agent_id=agent_id)
 
 
 def abandonment(p: Period, agent_id=None) -> dict:
@@ -164,10 +138,10 @@ def abandonment(p: Period, agent_id=None) -> dict:
     ``rate = abandoned / queued``; time to abandon (median, p90) runs from the chat's
     latest entry into the queue to its ``abandoned`` event.
     """
-    queued, seconds = _queue_and_abandon(p, agent_id)
-    values = list(seconds.values())
-    return {"queued": len(queued), "abandoned": len(values),
-            "rate": rate(len(values), len(queued)),
+    queued = _count(QUEUED, p=p, agent_id=agent_id)
+    values = list(abandon_times(p, agent_id).values())
+    return {"queued": queued, "abandoned": len(values),
+            "rate": rate(len(values), queued),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
 
@@ -177,9 +151,8 @@ def resolution_time(p: Period, agent_id=None) -> dict:
 
     ``unresolved`` are the handed-off chats without a close: still open, or abandoned.
     """
-    times = resolution_times(p, agent_id)
-    values = list(times.values())
-    handed = handoff_rate(p, agent_id)["handed_off"]
+    values = list(resolution_times(p, agent_id).values())
+    handed = _count(HANDED_OFF, p=p, agent_id=agent_id)
     return {"resolved": len(values), "unresolved": handed - len(values),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
@@ -216,36 +189,36 @@ def csat(p: Period, agent_id=None) -> dict:
     ``response_rate = rated / closed``: of the closed conversations, how many the
     visitor rated (a rating is only possible once a conversation is closed).
     """
-    scope = scoped(p, agent_id)
-    ratings = list(db.session.scalars(select(Conversation.rating).where(
-        Conversation.id.in_(scope), Conversation.rating.is_not(None))))
-    closed = db.session.scalar(select(func.count()).where(
-        Conversation.id.in_(scope), Conversation.closed_at.is_not(None)))
-    return {"rated": len(ratings), "closed": closed,
-            "average": statistics.fmean(ratings) if ratings else None,
-            "distribution": {n: ratings.count(n) for n in range(1, 6)},
-            "response_rate": rate(len(ratings), closed)}
+    counts = dict(db.session.execute(
+        select(Conversation.rating, func.count()).where(*in_scope(p, agent_id),
+                                                        Conversation.rating.is_not(None))
+        .group_by(Conversation.rating)).all())
+    rated = sum(counts.values())
+    closed = _count(Conversation.closed_at.is_not(None), p=p, agent_id=agent_id)
+    return {"rated": rated, "closed": closed,
+            "average": sum(n * k for n, k in counts.items()) / rated if rated else None,
+            "distribution": {n: counts.get(n, 0) for n in range(1, 6)},
+            "response_rate": rate(rated, closed)}
 
 
 def per_day(p: Period, agent_id=None) -> list:
     """``[(local day, conversations created that day)]`` for every day of the period.
 
     For the whole desk, one count per local day, all in one statement: each is a range
-    of the created_at index (ix_conversations_created), so no row travels to Python.  One
-    agent's chats are few, and a count per day would look their claims up once per day:
-    their creation times are bucketed here instead.
+    of the created_at index (ix_conversations_created), so no row travels to Python.
+    One agent's chats are counted from the hours of :func:`_hours` (a count per day
+    would look their claims up once per day).
     """
     days = p.days()
     if agent_id is not None:
         counts = {d: 0 for d in days}
-        for (created,) in db.session.execute(select(Conversation.created_at).where(
-                Conversation.id.in_(scoped(p, agent_id)))):
-            day = aware(created).astimezone(p.zone).date()
+        for start, n in _hours(p, agent_id):
+            day = start.astimezone(p.zone).date()
             if day in counts:
-                counts[day] += 1
+                counts[day] += n
         return sorted(counts.items())
-    counts = [select(func.count()).select_from(scoped(Period(d, d, p.zone)).subquery())
-              .scalar_subquery() for d in days]
+    counts = [select(func.count()).select_from(Conversation)
+              .where(*in_scope(Period(d, d, p.zone))).scalar_subquery() for d in days]
     return list(zip(days, db.session.execute(select(*counts)).one()))
 
 
@@ -256,16 +229,48 @@ def hour_of_week(p: Period, agent_id=None) -> list:
     Shanghai is Monday 0:00 there whatever the UTC clock said.
     """
     grid = [[0] * 24 for _ in range(7)]
-    for when in _created_local(p, agent_id).values():
-        grid[when.weekday()][when.hour] += 1
+    for start, n in _hours(p, agent_id):
+        local = start.astimezone(p.zone)
+        grid[local.weekday()][local.hour] += n
     return grid
 
 
-def _created_local(p: Period, agent_id=None) -> dict:
-    """``{conversation id: created, in the desk's zone}`` for the period's conversations."""
-    return {cid: aware(created).astimezone(p.zone) for cid, created in db.session.execute(
-        select(Conversation.id, Conversation.created_at).where(
-            Conversation.id.in_(scoped(p, agent_id))))}
+def _hours(p: Period, agent_id=None) -> list:
+    """``[(UTC start of an hour or minute, conversations created in it)]`` of the period.
+
+    Counted by the database, from the leading characters of the stored time on SQLite
+    (its date functions cost more than the rest of the statement): at most 24 rows a day
+    travel, not one per conversation.  In a zone whose offset is not whole hours (India,
+    Nepal) an hour of UTC spans two local hours, so the buckets are minutes there.
+    """
+    whole_hours = all(p.zone.utcoffset(datetime.combine(d, time(12))).total_seconds() % 3600
+                      == 0 for d in p.days())
+    created = Conversation.created_at
+    if db.session.get_bind().dialect.name == "sqlite":
+        bucket = func.substr(created, 1, 13 if whole_hours else 16)
+    else:
+        bucket = func.to_char(func.timezone("UTC", created),
+                              "YYYY-MM-DD HH24" if whole_hours else "YYYY-MM-DD HH24:MI")
+    rows = db.session.execute(select(bucket, func.count()).where(*in_scope(p, agent_id))
+                              .group_by(bucket)).all()
+    shape = "%Y-%m-%d %H" if whole_hours else "%Y-%m-%d %H:%M"
+    return [(datetime.strptime(start, shape).replace(tzinfo=timezone.utc), n)
+            for start, n in rows]
+
+
+def _hour_ranges(p: Period, wanted: tuple) -> list:
+    """The UTC ``(since, until)`` spans of the period in local weekday-hour ``wanted``."""
+    spans, moment = [], p.since
+    while moment < p.until:  # quarter hours: every zone's offset is a whole number of them
+        local = moment.astimezone(p.zone)
+        if (local.weekday(), local.hour) == wanted:
+            end = moment + timedelta(minutes=15)
+            if spans and spans[-1][1] == moment:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((moment, end))
+        moment += timedelta(minutes=15)
+    return spans
 
 
 def _weekday_hour(value) -> tuple:
@@ -287,7 +292,7 @@ def per_agent(p: Period, *, times=None) -> list:
     worked = _worked_by(p)
     times = first_responses(p) if times is None else times
     ratings = dict(db.session.execute(select(Conversation.id, Conversation.rating).where(
-        Conversation.id.in_(scoped(p)), Conversation.rating.is_not(None))).all())
+        *in_scope(p), Conversation.rating.is_not(None))).all())
     rows = []
     for user in db.session.scalars(select(User).where(User.role.in_(("agent", "admin")))
                                    .order_by(User.name)):
@@ -310,7 +315,7 @@ def _worked_by(p: Period) -> dict:
         ConversationEvent.kind == "claimed", ConversationEvent.actor_user_id.is_not(None),
         ConversationEvent.conversation_id.in_(in_period))
     holding = select(Conversation.assigned_agent_id, Conversation.id).where(
-        Conversation.assigned_agent_id.is_not(None), Conversation.id.in_(in_period))
+        Conversation.assigned_agent_id.is_not(None), *in_scope(p))
     worked = {}
     for user_id, conversation_id in db.session.execute(claimed.union(holding)):
         worked.setdefault(user_id, set()).add(conversation_id)
@@ -333,34 +338,26 @@ def report(p: Period, agent_id=None) -> dict:
     if agent_id is None:
         result["containment"] = bot_containment(p)
         result["agents"] = per_agent(p, times=times)
-        result["helpful"] = reports_bot.helpful_by_intent(p)
-        result["top_intents"] = reports_bot.top_intents(p)
+        answers = reports_bot.answers_by_intent(p)
+        result["helpful"] = reports_bot.helpful_by_intent(p, rows=answers)
+        result["top_intents"] = reports_bot.top_intents(p, rows=answers)
         result["top_unanswered"] = reports_bot.top_unanswered(p)
     return result
 
 
 def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
     """The conversations behind one number of the report (the click-through)."""
-    scope = scoped(p, agent_id)
-    conversation = select(Conversation.id).where(Conversation.id.in_(scope))
-    if metric == "all":
-        return ids_of(conversation)
-    if metric == "bot_handled":
-        return ids_of(conversation.where(_bot_spoke()))
-    if metric == "handed_off":
-        return ids_of(conversation.where(_escalated()))
-    if metric == "contained":
-        return ids_of(conversation.where(_bot_spoke(), ~_escalated()))
-    if metric == "responded":
-        return sorted(first_responses(p, agent_id))
-    if metric == "queued":
-        return sorted(_queue_and_abandon(p, agent_id)[0])
-    if metric == "abandoned":
-        return sorted(_queue_and_abandon(p, agent_id)[1])
-    if metric == "resolved":
-        return sorted(resolution_times(p, agent_id))
+    conversation = select(Conversation.id).where(*in_scope(p, agent_id))
+    own_figures = {"all": (), "bot_handled": (BOT_HANDLED,), "handed_off": (HANDED_OFF,),
+                   "contained": (BOT_HANDLED, ~HANDED_OFF), "queued": (QUEUED,),
+                   "abandoned": ABANDONED, "resolved": RESOLVED,
+                   "responded": (Conversation.first_response_at.is_not(None), HANDED_OFF),
+                   "rated": (Conversation.rating.is_not(None),),
+                   "closed": (Conversation.closed_at.is_not(None),)}
+    if metric in own_figures:
+        return ids_of(conversation.where(*own_figures[metric]))
     if metric == "unresolved":
-        return sorted(set(ids_of(conversation.where(_escalated())))
+        return sorted(set(ids_of(conversation.where(HANDED_OFF)))
                       - set(resolution_times(p, agent_id)))
     if metric == "assist":
         if value not in assist.USES:
@@ -374,18 +371,15 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
                                 else Message.helpful.is_not(None))
         return ids_of(conversation.where(Conversation.id.in_(answers)))
     if metric == "hour":
-        wanted = _weekday_hour(value)
-        return sorted(cid for cid, when in _created_local(p, agent_id).items()
-                      if (when.weekday(), when.hour) == wanted)
+        spans = _hour_ranges(p, _weekday_hour(value))
+        return ids_of(conversation.where(or_(false(), *(
+            and_(Conversation.created_at >= since, Conversation.created_at < until)
+            for since, until in spans))))
     if metric == "intent":
         return ids_of(conversation.where(Conversation.id.in_(
             reports_bot.bot_answers(p, agent_id).where(Message.intent == value))))
     if metric == "unanswered":
         return reports_bot.conversations_missing(p, value or "", agent_id)
-    if metric == "rated":
-        return ids_of(conversation.where(Conversation.rating.is_not(None)))
-    if metric == "closed":
-        return ids_of(conversation.where(Conversation.closed_at.is_not(None)))
     if metric == "rating":
         return ids_of(conversation.where(Conversation.rating == _int(value, 1, 5)))
     if metric == "day":
@@ -397,13 +391,8 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
         return ids_of(conversation.where(Conversation.created_at >= one.since,
                                        Conversation.created_at < one.until))
     if metric == "reason":
-        first = (select(func.min(ConversationEvent.id))  # of the period's chats, not all
-                 .where(ConversationEvent.kind == "escalated",
-                        ConversationEvent.conversation_id.in_(scope))
-                 .group_by(ConversationEvent.conversation_id))
-        with_reason = select(ConversationEvent.conversation_id).where(
-            ConversationEvent.id.in_(first), ConversationEvent.reason == value)
-        return ids_of(conversation.where(Conversation.id.in_(with_reason)))
+        return ids_of(conversation.where(HANDED_OFF,
+                                         Conversation.first_handoff_reason == value))
     raise ServiceError("invalid_type", f"metric is one of {', '.join(METRICS)}.")
 
 

@@ -13,6 +13,7 @@ The desk's time zone is Asia/Shanghai (UTC+8); the period is 2026-03-01 to 2026-
 | G    | yes          | - (23:00 local on 02-28: outside)    | -                    | no     | -      |
 """
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -668,3 +669,66 @@ def test_every_metric_answers_a_hostile_value_with_a_list_or_a_400_never_a_500(
             assert response.status_code in (200, 400), (metric, value, response.status_code)
     for dates in ({"from": "\x00"}, {"to": "9" * 40}, {"from": "2026-02-30"}):
         assert admin.get("/reports/export.csv", query_string=dates).status_code in (200, 400)
+
+
+FIGURES = ("bot_spoke_at", "first_handoff_at", "first_handoff_reason", "first_response_at",
+           "queued_at", "abandoned_at")
+
+
+def figures(app) -> dict:
+    with app.app_context():
+        rows = db.session.execute(db.select(Conversation.id, *(
+            getattr(Conversation, name) for name in FIGURES)).order_by(Conversation.id))
+        return {cid: values for cid, *values in rows}
+
+
+def test_the_figures_kept_as_rows_are_stored_are_what_migration_0014_derives_from_them(
+        app, desk_data, queue_data):
+    """The listeners (kefu.models) and the backfill of older desks follow one rule."""
+    from benchmarks.reports import figures_backfill
+
+    kept = figures(app)
+    assert any(values[3] for values in kept.values())  # first responses are among them
+    with app.app_context():
+        db.session.execute(db.update(Conversation).values({name: None for name in FIGURES}))
+        db.session.commit()
+        assert not any(any(v) for v in figures(app).values())
+        with db.engine.begin() as connection:
+            figures_backfill(connection)
+    assert figures(app) == kept
+
+
+def test_a_reply_stored_before_the_handoff_it_answers_still_counts_as_the_first_response(app):
+    """An import or a late writer may store rows out of order: the earliest times win."""
+    from kefu.services import reports
+
+    with app.app_context():
+        cid = chat(T(1, 3), lines=[(T(1, 3, 5), "agent", None)])
+        db.session.add(ConversationEvent(conversation_id=cid, kind="escalated", reason="angry",
+                                         from_state="bot", to_state="waiting",
+                                         actor_kind="bot", created_at=T(1, 3, 2)))
+        db.session.commit()
+        db.session.add(ConversationEvent(conversation_id=cid, kind="escalated", reason="late",
+                                         from_state="bot", to_state="waiting",
+                                         actor_kind="bot", created_at=T(1, 3, 4)))
+        db.session.commit()
+        p = reports.period(date(2026, 3, 1), date(2026, 3, 2), ZoneInfo("UTC"))
+        assert reports.first_responses(p) == {cid: 180.0}
+        assert reports.handoff_rate(p)["by_reason"] == {"angry": 1}
+        conversation = db.session.get(Conversation, cid)
+        assert conversation.queued_at == T(1, 3, 4)  # the latest entry into the queue
+
+
+def test_the_heatmap_and_its_links_are_right_in_a_zone_half_an_hour_off_utc(app):
+    """India is UTC+5:30: an hour of UTC spans two local hours there."""
+    from kefu.services import reports
+
+    with app.app_context():
+        before = chat(datetime(2026, 3, 1, 18, 15, tzinfo=timezone.utc))  # Sun 23:45 IST
+        after = chat(datetime(2026, 3, 1, 18, 45, tzinfo=timezone.utc))   # Mon 00:15 IST
+        p = reports.period(date(2026, 3, 1), date(2026, 3, 2), ZoneInfo("Asia/Kolkata"))
+        grid = reports.hour_of_week(p)
+        assert grid[6][23] == 1 and grid[0][0] == 1 and sum(map(sum, grid)) == 2
+        assert reports.conversation_ids("hour", p, value="6-23") == [before]
+        assert reports.conversation_ids("hour", p, value="0-0") == [after]
+        assert dict(reports.per_day(p)) == {date(2026, 3, 1): 1, date(2026, 3, 2): 1}
