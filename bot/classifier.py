@@ -141,7 +141,7 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         return {"fold": fold, "featurizer": fold.featurizer, "linear": linear, "coef": coef,
                 "intercept": intercept, "mean": mean, "unit": unit}
 
-    def fit(self, X, y, progress=None):
+    def fit(self, X, y, progress=None, embedding_store=None):
         """Fit on texts `X` and labels `y`, then calibrate on out-of-fold scores.
 
         Parameters
@@ -150,6 +150,9 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of str
         progress : callable, optional
             ``progress(stage, done, total)``, called after each fold and the final fit.
+        embedding_store : bot.embedding_store.EmbeddingStore, optional
+            Embeddings saved by an earlier training run; only the texts it
+            does not hold are embedded (ignored without an encoder).
 
         Returns
         -------
@@ -164,7 +167,10 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("need at least two classes")
         kind = self._model_kind(counts)
         encoder = resolve_encoder(self.encoder)
-        embeddings = encoder.encode(X) if encoder is not None else None
+        embeddings = None
+        if encoder is not None:
+            embeddings = (encoder.encode(X) if embedding_store is None
+                          else embedding_store.encode(encoder, X))
         folds = min(int(self.calibration_folds), int(counts.min()))
         total = (folds if folds >= 2 else 0) + 1
         report = progress or (lambda stage, done, total: None)
