@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from threadpoolctl import threadpool_limits
 
 from bot import signals
 from bot.classifier import FaqClassifier, softmax
@@ -273,6 +274,14 @@ def fit_parts(intents, *, negatives=None, classifier=None, progress=None, embedd
     ``texts``, their ``labels`` and their cross-fitted ``confidence`` (the
     thresholds are chosen on it) added; `bot.evaluate` reports on it.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_parts(intents, negatives, classifier, progress, embedding_store)
+
+
+def _fit_parts(intents, negatives, classifier, progress, embedding_store):
+    # One BLAS thread (docs/bot.md, "Training time"): the matrix products of training are
+    # small, and on a busy 2-core machine a second BLAS thread waiting for a core made the
+    # confidence stage take 0.4-1 s instead of 0.06 s.
     negatives = load_negatives() if negatives is None else list(negatives)
     texts, labels = intents.training_pairs()
     n_in = len(texts)
