@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from bot.encoder import describe, resolve_encoder
 from bot.features import NgramFeaturizer
@@ -158,6 +159,12 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : FaqClassifier
         """
+        # One BLAS thread: the products of training are small, and a second OpenBLAS thread
+        # waiting for a core of a busy machine costs more than it brings (docs/bot.md).
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(X, y, progress, embedding_store)
+
+    def _fit(self, X, y, progress, embedding_store):
         X = _texts(X)
         y = np.asarray(y)
         if len(X) != len(y):
