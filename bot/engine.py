@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from threadpoolctl import threadpool_limits
 
 from bot import signals
 from bot.classifier import FaqClassifier, softmax
@@ -28,6 +29,7 @@ from bot.decision import (
     ConfidenceModel, Decision, Suggestion, Thresholds, choose_thresholds, confidence_features,
     cross_fitted_confidence, decide_action, threshold_curve,
 )
+from bot.embedding_store import EmbeddingStore
 from bot.encoder import EncoderUnavailable, describe
 from bot.intents import load_intents
 from bot.intent_types import in_language
@@ -214,7 +216,8 @@ class FaqBot:
         return cls(classifier, confidence, thresholds, intents, metadata)
 
 
-def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBot:
+def fit_bot(intents, *, negatives=None, classifier=None, progress=None,
+            embedding_store=None) -> FaqBot:
     """Train a bot on an `IntentSet` (no files written).
 
     The off-topic sentences are an extra class of the classifier (label
@@ -230,6 +233,9 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
         Unfitted classifier to use; defaults to ``FaqClassifier()``.
     progress : callable, optional
         ``progress(stage, done, total)``.
+    embedding_store : bot.embedding_store.EmbeddingStore, optional
+        Sentence embeddings kept from an earlier run (`train` uses the model
+        directory's), so only new or edited texts are embedded.
 
     Returns
     -------
@@ -237,7 +243,8 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
     """
     started = time.perf_counter()
     clf, confidence_model, thresholds, evidence = fit_parts(
-        intents, negatives=negatives, classifier=classifier, progress=progress)
+        intents, negatives=negatives, classifier=classifier, progress=progress,
+        embedding_store=embedding_store)
     texts, _ = intents.training_pairs()
     scores = summary_scores(evidence["confidence"], evidence, thresholds)
     metadata = {
@@ -259,7 +266,7 @@ def fit_bot(intents, *, negatives=None, classifier=None, progress=None) -> FaqBo
     return FaqBot(clf, confidence_model, thresholds, intents, metadata)
 
 
-def fit_parts(intents, *, negatives=None, classifier=None, progress=None):
+def fit_parts(intents, *, negatives=None, classifier=None, progress=None, embedding_store=None):
     """Fit the classifier, then the confidence model and thresholds on its out-of-fold output.
 
     Returns ``(classifier, confidence_model, thresholds, evidence)`` where
@@ -267,12 +274,20 @@ def fit_parts(intents, *, negatives=None, classifier=None, progress=None):
     ``texts``, their ``labels`` and their cross-fitted ``confidence`` (the
     thresholds are chosen on it) added; `bot.evaluate` reports on it.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_parts(intents, negatives, classifier, progress, embedding_store)
+
+
+def _fit_parts(intents, negatives, classifier, progress, embedding_store):
+    # One BLAS thread (docs/bot.md, "Training time"): the matrix products of training are
+    # small, and on a busy 2-core machine a second BLAS thread waiting for a core made the
+    # confidence stage take 0.4-1 s instead of 0.06 s.
     negatives = load_negatives() if negatives is None else list(negatives)
     texts, labels = intents.training_pairs()
     n_in = len(texts)
     y = np.asarray(labels + [OFFTOPIC_LABEL] * len(negatives))
     clf = FaqClassifier() if classifier is None else classifier
-    clf.fit(texts + negatives, y, progress=progress)
+    clf.fit(texts + negatives, y, progress=progress, embedding_store=embedding_store)
     if clf.oof_decision_function_ is None:
         raise ValueError("every intent needs at least 2 examples for cross-validation")
     evidence = held_out_evidence(clf, clf.oof_decision_function_, clf.oof_coverage_, y, n_in,
@@ -388,7 +403,8 @@ def _training_lock(model_dir):
 
 def _train_and_save(intents_dir, model_dir, progress):
     intents = load_intents(intents_dir)
-    bot = fit_bot(intents, progress=progress)
+    bot = fit_bot(intents, progress=progress,
+                  embedding_store=EmbeddingStore.in_model_dir(model_dir))
     if progress:
         progress("save", 0, 1)
     bot.save(model_dir)

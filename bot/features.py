@@ -23,13 +23,13 @@ from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from bot.text import CJK_RANGES, normalize
 
-__all__ = ["NgramFeaturizer", "analyze", "BLOCKS"]
+__all__ = ["NgramFeaturizer", "FoldPlan", "analyze", "BLOCKS"]
 
 _TOKEN_CACHE_SIZE = 100_000
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
@@ -309,6 +309,16 @@ class NgramFeaturizer(TransformerMixin, BaseEstimator):
         self._token_cache[token] = entry
         return entry
 
+    def fold_plan(self, X):
+        """Analyze the texts `X` once, for fitting copies of this featurizer on subsets of them.
+
+        Cross-validation fits one featurizer per fold on most of the same
+        texts; `FoldPlan` splits every text into n-grams once and derives each
+        fold's vocabulary, IDF and matrices with array operations, equal to
+        ``clone(self).fit_transform`` on the subset, bit for bit.
+        """
+        return FoldPlan(self, X)
+
     # --- persistence: plain arrays and lists, no pickle ---------------------
 
     def to_arrays(self):
@@ -348,6 +358,137 @@ class NgramFeaturizer(TransformerMixin, BaseEstimator):
         state.pop("_n_word", None)
         state.pop("_token_cache", None)
         return state
+
+
+class FoldPlan:
+    """N-gram counts of a fixed list of texts, from which featurizers for any subset are fitted.
+
+    Built by `NgramFeaturizer.fold_plan`. Each text's n-grams are kept as
+    (n-gram id, count) pairs in the order `NgramFeaturizer._vector` meets
+    them (word block, then char block, each in order of first occurrence),
+    so the matrices built here hold the same numbers in the same order as
+    the per-text path: the linear model sees identical input, and what
+    cross-validation learns does not depend on this shortcut.
+    """
+
+    def __init__(self, featurizer, X):
+        self._params = featurizer.get_params()
+        self._template = featurizer
+        texts = [normalize(text) for text in _as_texts(X)]
+        self.n_texts = len(texts)
+        ids = ({}, {})
+        entries, counts, starts, totals = [], [], [0], np.zeros((len(texts), 2), dtype=np.int64)
+        for row, text in enumerate(texts):
+            for block, grams in enumerate(featurizer._analyze(text)):
+                tally = Counter(grams)
+                table = ids[block]
+                entries.extend(table.setdefault(gram, len(table)) for gram in tally)
+                counts.extend(tally.values())
+                totals[row, block] = len(grams)
+                starts.append(len(entries))
+        n_word = len(ids[0])
+        self._grams = [list(ids[0]), list(ids[1])]
+        # One id space: word n-grams first, then char n-grams; `_is_char` tells them apart.
+        gram_ids = np.asarray(entries, dtype=np.int64)
+        self._starts = np.asarray(starts, dtype=np.int64)  # two segments (word, char) per text
+        segment_block = np.tile([0, 1], len(texts))
+        self._is_char = np.repeat(segment_block, np.diff(self._starts)).astype(bool)
+        gram_ids[self._is_char] += n_word
+        self._ids = gram_ids
+        self._counts = np.asarray(counts, dtype=np.int64)
+        self._totals = totals
+        self._n_word = n_word
+        self._sorted = [np.asarray(sorted(range(len(g)), key=g.__getitem__), dtype=np.int64)
+                        for g in self._grams]
+
+    def _entries(self, rows):
+        """Positions of the entries of `rows` (in that order), and each entry's position in `rows`."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lo, hi = self._starts[2 * rows], self._starts[2 * rows + 2]
+        lengths = hi - lo
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        offsets = np.repeat(lo - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        return np.arange(int(lengths.sum()), dtype=np.int64) + offsets, owner
+
+    def fit(self, rows):
+        """Fit a featurizer on the texts `rows`; return ``(fold, matrix)``.
+
+        `fold` is the state `transform` needs (its ``featurizer`` attribute is
+        the fitted `NgramFeaturizer`), `matrix` the TF-IDF matrix of `rows`.
+        """
+        positions, _ = self._entries(rows)
+        n_docs = len(rows)
+        present = np.bincount(self._ids[positions], minlength=self._n_word + len(self._grams[1]))
+        column = np.full(len(present), -1, dtype=np.int64)
+        vocabularies, idf, offset = {}, [], 0
+        idf_of = {}
+        for block, min_df in enumerate((self._params["word_min_df"], self._params["char_min_df"])):
+            base = 0 if block == 0 else self._n_word
+            order = self._sorted[block]
+            df = present[base + order]
+            kept = order[df >= min_df]
+            kept_df = df[df >= min_df]
+            column[base + kept] = offset + np.arange(len(kept))
+            grams = self._grams[block]
+            vocabularies[BLOCKS[block]] = {grams[g]: offset + i for i, g in enumerate(kept.tolist())}
+            for count in kept_df.tolist():
+                value = idf_of.get(count)
+                if value is None:
+                    value = idf_of[count] = math.log((1 + n_docs) / (1 + count)) + 1.0
+                idf.append(value)
+            offset += len(kept)
+        featurizer = clone(self._template)
+        featurizer.vocabularies_ = vocabularies
+        featurizer.idf_ = np.asarray(idf, dtype=np.float64)
+        featurizer.n_features_out_ = offset
+        featurizer._prepare()
+        fold = _Fold(featurizer, column)
+        matrix, _ = self.transform(fold, rows)
+        return fold, matrix
+
+    def transform(self, fold, rows):
+        """Return ``(matrix, coverage)`` of the texts `rows` under a fitted `fold`.
+
+        Equal to ``fold.featurizer.transform`` and ``.coverage`` of those texts.
+        """
+        featurizer = fold.featurizer
+        positions, owner = self._entries(rows)
+        columns = fold.column[self._ids[positions]]
+        hit = columns >= 0
+        counts = self._counts[positions]
+        is_char = self._is_char[positions]
+        n_rows = len(rows)
+        hits = np.zeros((n_rows, 2))
+        np.add.at(hits, (owner, is_char.astype(np.int64)), np.where(hit, counts, 0))
+        totals = self._totals[np.asarray(rows, dtype=np.int64)]
+        coverage = np.where(totals > 0, hits / np.maximum(totals, 1), 1.0)
+        columns, counts, owner, is_char = columns[hit], counts[hit], owner[hit], is_char[hit]
+        values = featurizer.idf_[columns]
+        if self._params["sublinear_tf"]:
+            values *= _SUBLINEAR_TF[np.minimum(counts, len(_SUBLINEAR_TF) - 1)]
+        else:
+            values *= counts
+        # Each (text, block) segment is scaled as `_vector` scales it, one dot product each,
+        # so the norms are summed in the same order.
+        segment = 2 * owner + is_char
+        bounds = np.flatnonzero(np.diff(segment)) + 1
+        edges = np.concatenate(([0], bounds, [len(values)])) if len(values) else np.zeros(1, int)
+        weights = (float(featurizer.word_weight), 1.0)
+        for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist()):
+            part = values[lo:hi]
+            part *= weights[int(is_char[lo])] / math.sqrt(float(part @ part))
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_rows))))
+        matrix = sp.csr_matrix((values, columns, indptr.astype(np.int64)),
+                               shape=(n_rows, featurizer.n_features_out_))
+        return matrix, coverage
+
+
+class _Fold:
+    """A featurizer fitted by `FoldPlan.fit`, with its map from plan n-gram ids to columns."""
+
+    def __init__(self, featurizer, column):
+        self.featurizer = featurizer
+        self.column = column
 
 
 def _as_texts(X):

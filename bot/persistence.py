@@ -8,6 +8,10 @@ A model directory holds two files:
 - ``metadata.json``: a copy of the metadata, so `is_stale` can decide without
   opening the model.
 
+With a sentence encoder, training also leaves ``embeddings.npz`` there
+(`bot.embedding_store`): the training texts' embeddings, a cache for the next
+training run that loading never reads.
+
 Each file is written to a temporary name in the same directory and moved into
 place with `os.replace`, model first, so a reader sees the old model or the new
 one, never a mix; the loader trusts only the metadata inside ``model.npz``.
@@ -29,6 +33,7 @@ from bot.intents import fingerprint_dir
 __all__ = [
     "FORMAT_VERSION", "MODEL_FILE", "METADATA_FILE", "StaleModelError",
     "save_model", "load_model", "read_metadata", "is_stale", "negatives_fingerprint",
+    "atomic_write",
 ]
 
 #: Bump when the saved layout or the meaning of a saved array changes.
@@ -67,12 +72,13 @@ def save_model(model_dir, metadata: dict, arrays: dict, texts: dict) -> None:
     for name, value in {**texts, "metadata": metadata}.items():
         payload[f"json_{name}"] = np.frombuffer(
             json.dumps(value, ensure_ascii=False).encode(), dtype=np.uint8)
-    _atomic_write(model_dir / MODEL_FILE, lambda f: np.savez_compressed(f, **payload))
+    atomic_write(model_dir / MODEL_FILE, lambda f: np.savez_compressed(f, **payload))
     data = json.dumps(metadata, ensure_ascii=False, indent=2).encode()
-    _atomic_write(model_dir / METADATA_FILE, lambda f: f.write(data))
+    atomic_write(model_dir / METADATA_FILE, lambda f: f.write(data))
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Write `path` through ``write(file)`` on a temporary name, then move it into place."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as f:

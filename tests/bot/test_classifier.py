@@ -123,3 +123,30 @@ def test_featurizer_round_trips_through_plain_arrays(fitted):
     featurizer = fitted.featurizer_
     copy = NgramFeaturizer.from_arrays(*featurizer.to_arrays())
     assert (copy.transform(PROBES) != featurizer.transform(PROBES)).nnz == 0
+
+
+@pytest.mark.parametrize("params", [{}, {"sublinear_tf": False, "word_min_df": 2, "char_min_df": 1}])
+def test_fold_plan_fits_each_subset_exactly_as_its_own_featurizer_would(faq_data, params):
+    """Cross-validation fits its folds from one analysis (`FoldPlan`); the vocabulary, IDF,
+    matrices and coverage must be those of a featurizer fitted on the fold itself."""
+    texts = list(faq_data[0]) + PROBES + ["refund refund refund", "退款退款"]
+    template = NgramFeaturizer(**params)
+    plan = template.fold_plan(texts)
+    rng = np.random.default_rng(0)
+    for size in (len(texts) // 2, len(texts) - 7, len(texts)):
+        train = np.sort(rng.choice(len(texts), size, replace=False))
+        held_out = np.setdiff1d(np.arange(len(texts)), train)[::-1] if size < len(texts) else train
+        fold, matrix = plan.fit(train)
+        own = clone(template)
+        expected = own.fit_transform([texts[i] for i in train])
+        assert fold.featurizer.vocabularies_ == own.vocabularies_
+        assert np.array_equal(fold.featurizer.idf_, own.idf_)
+        for got, want in ((matrix, expected),
+                          (plan.transform(fold, held_out)[0],
+                           own.transform([texts[i] for i in held_out]))):
+            assert got.shape == want.shape
+            assert np.array_equal(got.indptr, want.indptr)
+            assert np.array_equal(got.indices, want.indices)
+            assert np.array_equal(got.data, want.data)
+        assert np.array_equal(plan.transform(fold, held_out)[1],
+                              own.coverage([texts[i] for i in held_out]))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import bot
+from bot.embedding_store import EMBEDDINGS_FILE
 from bot.persistence import METADATA_FILE, MODEL_FILE, load_model, read_metadata, save_model
 
 INTENTS_DIR = Path(__file__).resolve().parents[2] / "intents"
@@ -55,10 +56,14 @@ def test_saved_model_loads_back_with_identical_predictions(small_faq, model_dir,
 
 
 def test_model_is_stored_as_plain_arrays_and_json_with_its_metadata(model_dir, trained):
-    assert sorted(p.name for p in model_dir.iterdir() if not p.name.startswith(".")) == [
-        METADATA_FILE, MODEL_FILE]
-    with np.load(model_dir / MODEL_FILE, allow_pickle=False) as npz:
-        assert all(npz[name].dtype != object for name in npz.files)
+    # With the encoder, the training texts' embeddings are kept for the next training.
+    expected = [METADATA_FILE, MODEL_FILE]
+    expected += [EMBEDDINGS_FILE] if trained.metadata["encoder"] else []
+    assert sorted(p.name for p in model_dir.iterdir() if not p.name.startswith(".")) == sorted(
+        expected)
+    for file_name in set(expected) - {METADATA_FILE}:
+        with np.load(model_dir / file_name, allow_pickle=False) as npz:
+            assert all(npz[name].dtype != object for name in npz.files)
     metadata = json.loads((model_dir / METADATA_FILE).read_text())
     assert METADATA_KEYS <= set(metadata) and metadata == trained.metadata
     assert set(metadata["thresholds"]) == {"answer", "suggest"}
