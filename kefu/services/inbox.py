@@ -29,7 +29,7 @@ Editors see the question texts and when they were asked, never who asked.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, literal_column, or_, select
+from sqlalchemy import and_, case, literal_column, select
 from sqlalchemy.orm import aliased
 
 from kefu.extensions import db
@@ -78,42 +78,6 @@ def _kind(action, extra, helpful):
     return None
 
 
-def _picked(offers) -> set:
-    """The ids of the "did you mean" replies in ``offers`` whose visitor took a suggestion.
-
-    ``offers`` maps reply id -> (conversation id, offered intents).  Taken means the
-    visitor's next line tapped one of the offered intents (it carries that intent), or
-    the bot's next turn answered with one of them (a rephrasing the bot then placed).
-    """
-    by_conversation = {}
-    for reply_id, (conversation_id, _) in offers.items():
-        by_conversation.setdefault(conversation_id, []).append(reply_id)
-    picked, ids = set(), list(by_conversation)
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start:start + _IN_CHUNK]
-        later = db.session.execute(
-            select(Message.conversation_id, Message.id, Message.sender, Message.bot_action,
-                   Message.intent)
-            .where(Message.conversation_id.in_(chunk),
-                   or_(Message.sender == "visitor",
-                       and_(Message.sender.in_(("bot", "system")), Message.reply_to.is_not(None))),
-                   Message.id > min(min(by_conversation[c]) for c in chunk))
-            .order_by(Message.id)).all()
-        following = {}
-        for conversation_id, *row in later:
-            following.setdefault(conversation_id, []).append(row)
-        for conversation_id in chunk:
-            rows = following.get(conversation_id, [])
-            for reply_id in by_conversation[conversation_id]:
-                offered = offers[reply_id][1]
-                line = next((r for r in rows if r[0] > reply_id and r[1] == "visitor"), None)
-                turn = next((r for r in rows if r[0] > reply_id and r[1] != "visitor"), None)
-                if (line and line[3] in offered) or (
-                        turn and turn[2] == "answer" and turn[3] in offered):
-                    picked.add(reply_id)
-    return picked
-
-
 def missed_lines(*, since=None, conversations=None, voted=True) -> list:
     """``[(conversation id, text, created_at, kind)]``: visitor lines the bot missed, newest first.
 
@@ -135,18 +99,26 @@ def missed_lines(*, since=None, conversations=None, voted=True) -> list:
                        Message.helpful.is_(False)]
         rows = sorted(rows + _replies_to_visitors(thumbs_down, since, conversations),
                       key=lambda row: row[0], reverse=True)[:MAX_ROWS]
-    offers = {reply_id: (conversation_id,
-                         {s.get("intent") for s in (extra or {}).get("suggestions") or []
-                          if isinstance(s, dict)})
-              for _, _, _, reply_id, conversation_id, action, extra, _ in rows
-              if action == "suggest"}
-    picked = _picked(offers) if offers else set()
     missed = []
-    for _, text, created_at, reply_id, conversation_id, action, extra, helpful in rows:
+    for _, text, created_at, conversation_id, action, extra, helpful, tapped, answered in rows:
         kind = _kind(action, extra, helpful)
-        if kind is not None and reply_id not in picked:
+        if kind == "suggest" and _taken(extra, tapped, answered):
+            continue
+        if kind is not None:
             missed.append((conversation_id, text, created_at, kind))
     return missed + _sent_by_agents(since, conversations)
+
+
+def _taken(extra, tapped, answered) -> bool:
+    """Whether the visitor took a "did you mean" offer.
+
+    Taken means the visitor's next line tapped one of the offered intents (it carries
+    that intent), or the bot's next turn answered with one of them (a rephrasing the bot
+    then placed).
+    """
+    offered = {s.get("intent") for s in (extra if isinstance(extra, dict) else {})
+               .get("suggestions") or [] if isinstance(s, dict)}
+    return bool(offered & {tapped, answered} - {None})
 
 
 def _literals(values) -> list:
@@ -154,12 +126,26 @@ def _literals(values) -> list:
 
 
 def _replies_to_visitors(conditions, since, conversations) -> list:
-    """``[(visitor line id, text, created_at, reply id, conversation id, action, extra,
-    helpful)]`` of the bot and system replies meeting ``conditions``, newest first."""
-    reply, visitor = Message, aliased(Message)
+    """``[(visitor line id, text, created_at, conversation id, action, extra, helpful,
+    tapped, answered)]`` of the bot and system replies meeting ``conditions``, newest first.
+
+    For a "did you mean" offer, ``tapped`` is the intent the visitor's next line carries
+    and ``answered`` the intent the bot's next turn answered with (:func:`_taken`): each
+    one probe of the conversation's later lines, made for offers only.
+    """
+    reply, visitor, later = Message, aliased(Message), aliased(Message)
+    after_it = (later.conversation_id == reply.conversation_id, later.id > reply.id)
+    tapped = (select(later.intent).where(*after_it, later.sender == "visitor")
+              .order_by(later.id).limit(1).scalar_subquery())
+    answered = (select(case((later.bot_action == "answer", later.intent)))
+                .where(*after_it, later.sender.in_(("bot", "system")),
+                       later.reply_to.is_not(None))
+                .order_by(later.id).limit(1).scalar_subquery())
+    offer = reply.bot_action == "suggest"
     query = (
-        select(visitor.id, visitor.text, visitor.created_at, reply.id, reply.conversation_id,
-               reply.bot_action, reply.extra, reply.helpful)
+        select(visitor.id, visitor.text, visitor.created_at, reply.conversation_id,
+               reply.bot_action, reply.extra, reply.helpful,
+               case((offer, tapped)), case((offer, answered)))
         # Through the conversation's visitor: (visitor_id, client_msg_id) is unique, so the
         # visitor line replied to is one probe, not a walk over the chat's visitor lines.
         .join(Conversation, Conversation.id == reply.conversation_id)
