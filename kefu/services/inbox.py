@@ -134,18 +134,10 @@ def _replies_to_visitors(conditions, since, conversations) -> list:
     one probe of the conversation's later lines, made for offers only.
     """
     reply, visitor, later = Message, aliased(Message), aliased(Message)
-    after_it = (later.conversation_id == reply.conversation_id, later.id > reply.id)
-    tapped = (select(later.intent).where(*after_it, later.sender == "visitor")
-              .order_by(later.id).limit(1).scalar_subquery())
-    answered = (select(case((later.bot_action == "answer", later.intent)))
-                .where(*after_it, later.sender.in_(("bot", "system")),
-                       later.reply_to.is_not(None))
-                .order_by(later.id).limit(1).scalar_subquery())
-    offer = reply.bot_action == "suggest"
     query = (
-        select(visitor.id, visitor.text, visitor.created_at, reply.conversation_id,
-               reply.bot_action, reply.extra, reply.helpful,
-               case((offer, tapped)), case((offer, answered)))
+        select(visitor.id.label("line_id"), visitor.text, visitor.created_at,
+               reply.id.label("reply_id"), reply.conversation_id, reply.bot_action,
+               reply.extra, reply.helpful)
         # Through the conversation's visitor: (visitor_id, client_msg_id) is unique, so the
         # visitor line replied to is one probe, not a walk over the chat's visitor lines.
         .join(Conversation, Conversation.id == reply.conversation_id)
@@ -158,7 +150,21 @@ def _replies_to_visitors(conditions, since, conversations) -> list:
         query = query.where(visitor.created_at >= since)
     if conversations is not None:
         query = query.where(reply.conversation_id.in_(conversations))
-    return db.session.execute(query.order_by(visitor.id.desc()).limit(MAX_ROWS)).all()
+    rows = query.order_by(visitor.id.desc()).limit(MAX_ROWS).subquery()
+    # The offers' next lines are looked up for the rows kept only, after the limit.
+    after_it = (later.conversation_id == rows.c.conversation_id, later.id > rows.c.reply_id)
+    tapped = (select(later.intent).where(*after_it, later.sender == "visitor")
+              .order_by(later.id).limit(1).scalar_subquery())
+    answered = (select(case((later.bot_action == "answer", later.intent)))
+                .where(*after_it, later.sender.in_(("bot", "system")),
+                       later.reply_to.is_not(None))
+                .order_by(later.id).limit(1).scalar_subquery())
+    offer = rows.c.bot_action == "suggest"
+    return db.session.execute(
+        select(rows.c.line_id, rows.c.text, rows.c.created_at, rows.c.conversation_id,
+               rows.c.bot_action, rows.c.extra, rows.c.helpful,
+               case((offer, tapped)), case((offer, answered)))
+        .order_by(rows.c.line_id.desc())).all()
 
 
 def _sent_by_agents(since, conversations):
