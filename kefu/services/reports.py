@@ -18,8 +18,8 @@ from kefu.models import Conversation, ConversationEvent, Message, User
 from kefu.services import assist, reports_bot
 from kefu.services.errors import ServiceError
 # Period, period and MAX_DAYS are the reports' interface too (the routes, the tests).
-from kefu.services.report_period import (MAX_DAYS, Period, aware, ids_of,  # noqa: F401
-                                         in_scope, percentile, period, rate, scoped)
+from kefu.services.report_period import (MAX_DAYS, Period, ids_of, in_scope,  # noqa: F401
+                                         percentile, period, rate, scoped)
 
 #: Metrics whose conversations can be listed (the click-through of each number).
 METRICS = ("all", "bot_handled", "contained", "handed_off", "responded", "rated", "closed",
@@ -96,17 +96,18 @@ def _seconds(later, earlier):
     return func.extract("epoch", later - earlier)
 
 
-def first_response_time(p: Period, agent_id=None, *, times=None) -> dict:
+def first_response_time(p: Period, agent_id=None, *, times=None, handed=None) -> dict:
     """Seconds from the handoff to the first human reply: median and p90.
 
     Only time after the first ``escalated`` event counts (bot time never does), and only
     agents' replies (bot and system lines, private notes never do).  A conversation
     handed off and never answered is counted in ``unanswered``, not in the times.
-    ``times``: :func:`first_responses` of the same period and agent, when the caller has it.
+    ``times``: :func:`first_responses` of the same period and agent, and ``handed`` its
+    handed-off count, when the caller has them.
     """
     times = first_responses(p, agent_id) if times is None else times
     values = list(times.values())
-    handed = _count(HANDED_OFF, p=p, agent_id=agent_id)
+    handed = _count(HANDED_OFF, p=p, agent_id=agent_id) if handed is None else handed
     return {"responded": len(values), "unanswered": handed - len(values),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
@@ -146,13 +147,14 @@ def abandonment(p: Period, agent_id=None) -> dict:
             "p90": percentile(values, 90)}
 
 
-def resolution_time(p: Period, agent_id=None) -> dict:
+def resolution_time(p: Period, agent_id=None, *, handed=None) -> dict:
     """Seconds from the first handoff to the close of the handed-off chats closed: median, p90.
 
     ``unresolved`` are the handed-off chats without a close: still open, or abandoned.
+    ``handed``: the period's handed-off count, when the caller has it.
     """
     values = list(resolution_times(p, agent_id).values())
-    handed = _count(HANDED_OFF, p=p, agent_id=agent_id)
+    handed = _count(HANDED_OFF, p=p, agent_id=agent_id) if handed is None else handed
     return {"resolved": len(values), "unresolved": handed - len(values),
             "median": statistics.median(values) if values else None,
             "p90": percentile(values, 90)}
@@ -325,14 +327,16 @@ def _worked_by(p: Period) -> dict:
 def report(p: Period, agent_id=None) -> dict:
     """Every figure of the reports page; with ``agent_id`` only that agent's work."""
     times = first_responses(p, agent_id)  # asked once, for first_response and per_agent
+    handoff = handoff_rate(p, agent_id)  # its count serves first_response and resolution
+    handed = handoff["handed_off"]
     result = {"period": {"first": p.first.isoformat(), "last": p.last.isoformat(),
                          "zone": str(p.zone)},
-              "first_response": first_response_time(p, agent_id, times=times),
+              "first_response": first_response_time(p, agent_id, times=times, handed=handed),
               "csat": csat(p, agent_id),
               "per_day": [(d.isoformat(), n) for d, n in per_day(p, agent_id)],
-              "handoff": handoff_rate(p, agent_id),
+              "handoff": handoff,
               "abandonment": abandonment(p, agent_id),
-              "resolution": resolution_time(p, agent_id),
+              "resolution": resolution_time(p, agent_id, handed=handed),
               "assist": assist_use(p, agent_id),
               "hour_of_week": hour_of_week(p, agent_id)}
     if agent_id is None:
