@@ -298,9 +298,11 @@ def seed(app, progress):
             bar.update(len(desk.messages))
         bar.close()
         # Core inserts pass the model's listeners by: the conversations' report figures
-        # are derived the way migration 0014 derives them for a desk stored before it.
+        # and the misses' keys are derived the way migrations 0014 and 0015 derive them
+        # for a desk stored before them.
         with db.engine.begin() as conn:
-            figures_backfill(conn)
+            for revision in BACKFILLS:
+                backfill(revision, conn)
         if db.engine.dialect.name == "postgresql":  # the ids were given: move the sequences on
             with db.engine.begin() as conn:
                 for table in ("users", "visitors", "conversations", "messages",
@@ -311,12 +313,16 @@ def seed(app, progress):
     return counts
 
 
-def figures_backfill(connection):
-    """Migration 0014's backfill of the conversations' report figures."""
+#: The migrations whose backfill derives what the model's listeners keep as rows are stored.
+BACKFILLS = ("0014_report_figures", "0015_missed_questions")
+
+
+def backfill(revision: str, connection):
+    """Run migration ``revision``'s backfill (its file name without .py) on ``connection``."""
     import importlib.util
 
-    path = ROOT / "kefu" / "migrations" / "versions" / "0014_report_figures.py"
-    spec = importlib.util.spec_from_file_location("migration_0014", path)
+    path = ROOT / "kefu" / "migrations" / "versions" / f"{revision}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.backfill(connection)

@@ -16,8 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.text import normalize
 from kefu.extensions import Base, db  # noqa: F401  (Base: the metadata of every table)
 
 
@@ -58,10 +60,35 @@ OPEN_CONDITION = text("state IN ('bot', 'waiting', 'agent')")
 DESK_CONDITION = text("visitor_id IS NULL")
 #: The bot's answers (not offers, not handoffs): the lines the helpful ratio counts.
 BOT_ANSWER_CONDITION = text("sender = 'bot' AND bot_action = 'answer'")
-#: Bot actions whose turn may make its question a miss (kefu.services.inbox; an answer
-#: only with a thumbs-down), and the condition of the index that finds those turns.
-BOT_MISS_ACTIONS = ("clarify", "suggest", "offtopic", "escalate", "offer_form")
-BOT_MISS_CONDITION = text(f"bot_action IN ({', '.join(repr(a) for a in BOT_MISS_ACTIONS)})")
+#: Handoffs that mean "the bot did not know", unlike a visitor asking for a person.
+MISSED_REASONS = ("low_confidence", "repeated_miss")
+#: The bot's (and its notices') turns that missed the visitor's question, by the learning
+#: inbox's kind (kefu.services.inbox): their lines carry ``miss_key`` (0015).
+MISSED_CONDITION = text("miss_key IS NOT NULL")
+#: How much of a missed question's normalised text ``miss_key`` keeps: enough to group
+#: questions, short enough for any index (PostgreSQL refuses entries over about 2.7 KB).
+MISS_KEY_CHARS = 200
+
+
+def miss_kind(action: str | None, extra) -> str | None:
+    """The learning inbox's kind of a bot or system turn that missed, else None.
+
+    ``clarify`` (no plausible guess), ``suggest`` (a "did you mean" offer: a miss until
+    the visitor takes it, :func:`take_offer`), ``offtopic`` (declined), ``handoff`` (to a
+    person, or the leave-a-message form, because the bot missed).  An answer is a miss
+    only once voted not helpful, which the vote itself records.
+    """
+    if action in ("clarify", "suggest", "offtopic"):
+        return action
+    if action in ("escalate", "offer_form"):
+        reason = extra.get("reason") if isinstance(extra, dict) else None
+        return "handoff" if reason in MISSED_REASONS else None
+    return None
+
+
+def miss_key_of(question: str) -> str | None:
+    """What a missed question is grouped and counted by: the bot's normalised text."""
+    return normalize(question or "")[:MISS_KEY_CHARS] or None
 
 
 class User(UserMixin, db.Model):
@@ -308,9 +335,10 @@ class Message(db.Model):
         Index("ix_messages_bot_answers", "conversation_id", "sender", "bot_action", "intent",
               "helpful",
               sqlite_where=BOT_ANSWER_CONDITION, postgresql_where=BOT_ANSWER_CONDITION),
-        # The learning inbox and "top unanswered": the bot's misses, few among its lines (0014).
-        Index("ix_messages_bot_misses", "conversation_id", "sender", "bot_action", "reply_to",
-              sqlite_where=BOT_MISS_CONDITION, postgresql_where=BOT_MISS_CONDITION),
+        # The learning inbox and "top unanswered": the bot's misses, few among its lines,
+        # counted per question from the index alone (0015).
+        Index("ix_messages_missed", "conversation_id", "miss_key",
+              sqlite_where=MISSED_CONDITION, postgresql_where=MISSED_CONDITION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -332,6 +360,9 @@ class Message(db.Model):
     # The visitor's vote on a bot answer (null: not voted); one per answer, see 0011.
     helpful: Mapped[Optional[bool]] = mapped_column(Boolean)
     voted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # On a bot or system turn that missed (:func:`miss_kind`), the question it missed,
+    # normalised (:func:`miss_key_of`); cleared when the visitor takes an offer (0015).
+    miss_key: Mapped[Optional[str]] = mapped_column(String(MISS_KEY_CHARS))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
@@ -406,6 +437,29 @@ def _figures_of_a_line(mapper, connection, message) -> None:
                     c.first_handoff_at.is_not(None) & (c.first_handoff_at <= at)
                     & ((c.first_response_at.is_(None)) | (c.first_response_at > at)),
                     first_response_at=at)
+
+
+@event.listens_for(Message, "after_insert")
+def _key_of_a_miss(mapper, connection, message) -> None:
+    """Give a turn that missed (:func:`miss_kind`) the question it missed, as it is stored.
+
+    The question is the visitor line the turn replies to, found by (visitor,
+    ``client_msg_id``) through the conversation: one probe of a unique index, paid by
+    misses only.  Reports and the learning inbox then count questions from
+    ``ix_messages_missed`` alone, without reading a visitor line (0015).
+    """
+    if (message.sender not in ("bot", "system") or not message.reply_to
+            or message.miss_key is not None
+            or miss_kind(message.bot_action, message.extra) is None):
+        return
+    m, c = Message.__table__.c, Conversation.__table__.c
+    visitor = select(c.visitor_id).where(c.id == message.conversation_id).scalar_subquery()
+    key = miss_key_of(connection.scalar(
+        select(m.text).where(m.visitor_id == visitor, m.client_msg_id == message.reply_to)))
+    if key:
+        connection.execute(update(Message.__table__).where(m.id == message.id)
+                           .values(miss_key=key))
+        set_committed_value(message, "miss_key", key)
 
 
 @event.listens_for(ConversationEvent, "after_insert")

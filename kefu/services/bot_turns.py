@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from kefu import i18n
 from kefu.extensions import db
 from kefu.models import Conversation, Message, utcnow
-from kefu.services import escalation, lifecycle, policy, queue, settings
+from kefu.services import escalation, inbox, lifecycle, policy, queue, settings
 from kefu.services.bot_bridge import current_bot
 from kefu.services.notices import system_notice
 from kefu.services.wire import serialize_message
@@ -71,7 +71,8 @@ def answer(conversation: Conversation, message: Message, locale: str,
         return []
     message_id, client_msg_id, text = message.id, message.client_msg_id, message.text
     rules = policy.Rules.current()
-    misses = misses_in_a_row(conversation.id) if state == "bot" else 0
+    turns = last_turns(conversation.id) if state == "bot" else []
+    misses = misses_in_a_row(turns)
     db.session.commit()
     try:
         bot = bot or current_bot()
@@ -98,6 +99,9 @@ def answer(conversation: Conversation, message: Message, locale: str,
     if turn is None:
         return escalation.escalate(conversation, "bot_error", text_key="bot_unavailable",
                                    reply_to=client_msg_id)
+    offer = open_offer(turns)
+    if offer is not None:  # the visitor tapped one of the offered intents, or rephrased
+        inbox.take_offer(offer, {intent, verdict.intent if turn.action == "answer" else None})
     return store_turn(conversation, client_msg_id, verdict, turn, bot=bot, guesses=guesses,
                       waiting=state == "waiting")
 
@@ -112,20 +116,33 @@ def verdict_of(bot, text: str, locale: str, intent: str | None):
     return bot.decide(text, locale=locale)
 
 
-def misses_in_a_row(conversation_id: int) -> int:
-    """Clarifying bot turns in a row just before now (small talk and off-topic replies
-    neither count nor break the row; an answer or a system notice ends it)."""
-    rows = db.session.execute(
-        select(Message.sender, Message.bot_action)
+def last_turns(conversation_id: int) -> list:
+    """``[(id, sender, bot action)]`` of the conversation's latest bot and system lines,
+    newest first: what the policy counts (:func:`misses_in_a_row`) and whether the bot's
+    turn follows an offer (:func:`open_offer`), in one read."""
+    return db.session.execute(
+        select(Message.id, Message.sender, Message.bot_action)
         .where(Message.conversation_id == conversation_id,
                Message.sender.in_(("bot", "system")))
         .order_by(Message.id.desc()).limit(20)).all()
+
+
+def misses_in_a_row(turns: list) -> int:
+    """Clarifying bot turns in a row just before now (small talk and off-topic replies
+    neither count nor break the row; an answer or a system notice ends it)."""
     count = 0
-    for sender, action in rows:
+    for _, sender, action in turns:
         if sender == "system" or action not in policy.MISSES + policy.NEUTRAL:
             break
         count += action in policy.MISSES
     return count
+
+
+def open_offer(turns: list) -> int | None:
+    """The id of the "did you mean" offer the bot's turn now follows, if it does."""
+    if turns and turns[0][1] == "bot" and turns[0][2] == "suggest":
+        return turns[0][0]
+    return None
 
 
 def store_turn(conversation: Conversation, reply_to: str, verdict, turn, *, bot,

@@ -3,8 +3,8 @@
 A question lands here when the bot's turn on it says the bot did not know (its *kind*):
 
 - ``clarify``: "I can help with ..." (the bot had no plausible guess);
-- ``suggest``: a "did you mean" offer the visitor did not take (their next message did
-  not get an answer for one of the offered intents);
+- ``suggest``: a "did you mean" offer the visitor did not take (their next line neither
+  tapped one of the offered intents nor got an answer with one, :func:`take_offer`);
 - ``offtopic``: declined as outside the FAQ (an editor may decide it belongs in it);
 - ``handoff``: handed to a person, or offered the leave-a-message form when nobody was
   there, because the bot missed (low confidence, a repeated miss);
@@ -29,20 +29,19 @@ Editors see the question texts and when they were asked, never who asked.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, case, literal_column, select
+from sqlalchemy import and_, literal_column, select, update
 from sqlalchemy.orm import aliased
 
 from kefu.extensions import db
-from kefu.models import BOT_MISS_ACTIONS, Conversation, ConversationEvent, InboxDismissal, Message, utcnow
+from kefu.models import (MISSED_REASONS, Conversation, ConversationEvent,  # noqa: F401
+                         InboxDismissal, Message, miss_kind, utcnow)
 from kefu.services import lifecycle
 
-__all__ = ["InboxGroup", "inbox_groups", "missed_lines", "dismiss", "KINDS", "INBOX_DAYS",
-           "MISSED_REASONS"]
+__all__ = ["InboxGroup", "inbox_groups", "missed_lines", "sent_by_agents", "take_offer",
+           "dismiss", "KINDS", "INBOX_DAYS", "MISSED_REASONS"]
 
 INBOX_DAYS = 30
 MAX_ROWS = 5000
-#: Handoffs that mean "the bot did not know", unlike a visitor asking for a person.
-MISSED_REASONS = ("low_confidence", "repeated_miss")
 #: Why a question is in the inbox, in the order the page lists them.
 KINDS = ("clarify", "suggest", "offtopic", "handoff", "not_helpful", "agent")
 _IN_CHUNK = 500
@@ -68,76 +67,62 @@ class InboxGroup:
 
 def _kind(action, extra, helpful):
     """The inbox kind of a bot turn, or None when the turn was no miss."""
-    extra = extra if isinstance(extra, dict) else {}
-    if action in ("clarify", "suggest", "offtopic"):
-        return action
-    if action in ("escalate", "offer_form"):
-        return "handoff" if extra.get("reason") in MISSED_REASONS else None
     if action == "answer" and helpful is False:
         return "not_helpful"
-    return None
+    return miss_kind(action, extra)
 
 
 def missed_lines(*, since=None, conversations=None, voted=True) -> list:
     """``[(conversation id, text, created_at, kind)]``: visitor lines the bot missed, newest first.
 
     Lines asked since ``since``, or in the conversations the select ``conversations``
-    names (the reports' scope); the learning inbox and the reports' "top unanswered
-    questions" read the same rule from here.  ``voted=False`` leaves out the answers
-    voted not helpful (the reports count those in the helpful ratio instead).
+    names (the reports' scope).  ``voted=False`` leaves out the answers voted not
+    helpful (the reports count those in the helpful ratio instead).
 
-    Read from the bot's side: its misses (ix_messages_bot_misses) and its thumbs-down
-    answers (ix_messages_bot_answers) are few and indexed, and each leads to the one
-    visitor line it replied to; the conditions are written with the indexes' own
-    constants so that SQLite, which plans before it sees bound values, can use them.
+    Read from the bot's side: its turns that missed carry ``miss_key`` as they are
+    stored (kefu.models, ix_messages_missed), an offer taken loses it
+    (:func:`take_offer`), and its thumbs-down answers are in ix_messages_bot_answers;
+    each leads to the one visitor line it replied to.  The conditions are written with
+    the indexes' own constants so that SQLite, which plans before it sees bound values,
+    can use them.
     """
-    misses = [Message.bot_action.in_(_literals(BOT_MISS_ACTIONS))]
-    rows = _replies_to_visitors(misses, since, conversations)
+    rows = _replies_to_visitors([Message.miss_key.is_not(None)], since, conversations)
     if voted:
         thumbs_down = [Message.sender == literal_column("'bot'"),
                        Message.bot_action == literal_column("'answer'"),
                        Message.helpful.is_(False)]
         rows = sorted(rows + _replies_to_visitors(thumbs_down, since, conversations),
                       key=lambda row: row[0], reverse=True)[:MAX_ROWS]
-    missed = []
-    for _, text, created_at, conversation_id, action, extra, helpful, tapped, answered in rows:
-        kind = _kind(action, extra, helpful)
-        if kind == "suggest" and _taken(extra, tapped, answered):
-            continue
-        if kind is not None:
-            missed.append((conversation_id, text, created_at, kind))
-    return missed + _sent_by_agents(since, conversations)
+    missed = [(conversation_id, text, created_at, _kind(action, extra, helpful))
+              for _, text, created_at, conversation_id, action, extra, helpful in rows]
+    return [row for row in missed if row[3] is not None] + sent_by_agents(since, conversations)
 
 
-def _taken(extra, tapped, answered) -> bool:
-    """Whether the visitor took a "did you mean" offer.
+def take_offer(offer_id: int, intents: set) -> bool:
+    """The visitor's line right after offer ``offer_id`` went to ``intents``: taken if offered.
 
-    Taken means the visitor's next line tapped one of the offered intents (it carries
-    that intent), or the bot's next turn answered with one of them (a rephrasing the bot
-    then placed).
+    Taken means the visitor tapped one of the offered intents, or the bot's turn on their
+    next line answered with one (a rephrasing the bot then placed): the offer is then no
+    miss, and loses its ``miss_key``.  The caller commits, with the bot's turn.
     """
+    extra = db.session.scalar(select(Message.extra).where(
+        Message.id == offer_id, Message.bot_action == "suggest", Message.miss_key.is_not(None)))
     offered = {s.get("intent") for s in (extra if isinstance(extra, dict) else {})
                .get("suggestions") or [] if isinstance(s, dict)}
-    return bool(offered & {tapped, answered} - {None})
-
-
-def _literals(values) -> list:
-    return [literal_column(f"'{value}'") for value in values]
+    if not offered & (set(intents) - {None}):
+        return False
+    db.session.execute(update(Message).where(Message.id == offer_id).values(miss_key=None)
+                       .execution_options(synchronize_session=False))
+    return True
 
 
 def _replies_to_visitors(conditions, since, conversations) -> list:
-    """``[(visitor line id, text, created_at, conversation id, action, extra, helpful,
-    tapped, answered)]`` of the bot and system replies meeting ``conditions``, newest first.
-
-    For a "did you mean" offer, ``tapped`` is the intent the visitor's next line carries
-    and ``answered`` the intent the bot's next turn answered with (:func:`_taken`): each
-    one probe of the conversation's later lines, made for offers only.
-    """
-    reply, visitor, later = Message, aliased(Message), aliased(Message)
+    """``[(visitor line id, text, created_at, conversation id, action, extra, helpful)]``
+    of the bot and system replies meeting ``conditions``, newest first."""
+    reply, visitor = Message, aliased(Message)
     query = (
-        select(visitor.id.label("line_id"), visitor.text, visitor.created_at,
-               reply.id.label("reply_id"), reply.conversation_id, reply.bot_action,
-               reply.extra, reply.helpful)
+        select(visitor.id, visitor.text, visitor.created_at, reply.conversation_id,
+               reply.bot_action, reply.extra, reply.helpful)
         # Through the conversation's visitor: (visitor_id, client_msg_id) is unique, so the
         # visitor line replied to is one probe, not a walk over the chat's visitor lines.
         .join(Conversation, Conversation.id == reply.conversation_id)
@@ -150,24 +135,10 @@ def _replies_to_visitors(conditions, since, conversations) -> list:
         query = query.where(visitor.created_at >= since)
     if conversations is not None:
         query = query.where(reply.conversation_id.in_(conversations))
-    rows = query.order_by(visitor.id.desc()).limit(MAX_ROWS).subquery()
-    # The offers' next lines are looked up for the rows kept only, after the limit.
-    after_it = (later.conversation_id == rows.c.conversation_id, later.id > rows.c.reply_id)
-    tapped = (select(later.intent).where(*after_it, later.sender == "visitor")
-              .order_by(later.id).limit(1).scalar_subquery())
-    answered = (select(case((later.bot_action == "answer", later.intent)))
-                .where(*after_it, later.sender.in_(("bot", "system")),
-                       later.reply_to.is_not(None))
-                .order_by(later.id).limit(1).scalar_subquery())
-    offer = rows.c.bot_action == "suggest"
-    return db.session.execute(
-        select(rows.c.line_id, rows.c.text, rows.c.created_at, rows.c.conversation_id,
-               rows.c.bot_action, rows.c.extra, rows.c.helpful,
-               case((offer, tapped)), case((offer, answered)))
-        .order_by(rows.c.line_id.desc())).all()
+    return db.session.execute(query.order_by(visitor.id.desc()).limit(MAX_ROWS)).all()
 
 
-def _sent_by_agents(since, conversations):
+def sent_by_agents(since, conversations):
     """``[(conversation id, text, created_at, "agent")]``: lines agents sent to the inbox."""
     query = select(ConversationEvent.data).where(ConversationEvent.kind == lifecycle.SENT_TO_INBOX)
     if since is not None:

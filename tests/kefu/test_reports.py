@@ -685,7 +685,7 @@ def figures(app) -> dict:
 def test_the_figures_kept_as_rows_are_stored_are_what_migration_0014_derives_from_them(
         app, desk_data, queue_data):
     """The listeners (kefu.models) and the backfill of older desks follow one rule."""
-    from benchmarks.reports import figures_backfill
+    from benchmarks.reports import backfill
 
     kept = figures(app)
     assert any(values[3] for values in kept.values())  # first responses are among them
@@ -694,7 +694,7 @@ def test_the_figures_kept_as_rows_are_stored_are_what_migration_0014_derives_fro
         db.session.commit()
         assert not any(any(v) for v in figures(app).values())
         with db.engine.begin() as connection:
-            figures_backfill(connection)
+            backfill("0014_report_figures", connection)
     assert figures(app) == kept
 
 

@@ -302,3 +302,45 @@ def session_of_conversation(sio):
     from tests.helpers import events
 
     return [m for m in events(sio, "message") if m.get("conversation_id")][-1]["conversation_id"]
+
+
+def test_each_miss_is_keyed_as_it_is_stored_the_way_migration_0015_keys_older_desks(
+        app, visitor, bot_phrases):
+    """The turn that misses carries its question's key (kefu.models), an offer taken loses
+    it, and the backfill of desks stored before 0015 gives every row the same key."""
+    from sqlalchemy import select, update
+
+    from benchmarks.reports import backfill
+    from bot.text import normalize
+    from kefu.extensions import db
+    from kefu.models import MISS_KEY_CHARS, Message
+
+    unsure, other = bot_phrases["unsure"]
+    taking = visitor()
+    session_of(taking)
+    offer = first_reply(taking, send(taking, unsure))
+    pick = offer["suggestions"][0]
+    first_reply(taking, send(taking, pick["title"], intent=pick["intent"]))
+    missing = visitor()
+    session_of(missing)
+    assert first_reply(missing, send(missing, unsure))["action"] == "suggest"
+    first_reply(missing, send(missing, other))
+    long_question = bot_phrases["off_topic"][0] + " " + "x" * 400
+    ask(visitor, long_question)
+    ask(visitor, "what are your opening hours")
+    with app.app_context():
+        kept = dict(db.session.execute(select(Message.id, Message.miss_key)
+                                       .order_by(Message.id)).all())
+        keys = {key for key in kept.values() if key}
+        # The offer taken is no miss; the one not taken, the second miss and the long
+        # off-topic question are, each under its normalised text (the long one cut short).
+        assert normalize(unsure) in keys and normalize(other) in keys
+        assert normalize(long_question)[:MISS_KEY_CHARS] in keys
+        assert kept[offer["id"]] is None
+        assert len(keys) == 3 and sum(1 for key in kept.values() if key) == 3
+        db.session.execute(update(Message).values(miss_key=None))
+        db.session.commit()
+        with db.engine.begin() as connection:
+            backfill("0015_missed_questions", connection)
+        assert dict(db.session.execute(select(Message.id, Message.miss_key)
+                                       .order_by(Message.id)).all()) == kept
