@@ -11,7 +11,7 @@ the bot's own figures in :mod:`kefu.services.reports_bot`, the CSV in
 import statistics
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, literal_column, not_, or_, select
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, User
@@ -42,12 +42,53 @@ def _seconds_of(later, earlier, *conditions, p: Period, agent_id=None) -> dict:
     return {cid: round(float(seconds), 3) for cid, seconds in rows}
 
 
+def _summaries(rows) -> dict:
+    """``{key: {"n", "median", "p90"}}`` of a select of columns labelled ``key`` and
+    ``seconds``, per key.
+
+    Counted by the database: each key's values are ranked (``row_number`` and ``count``
+    over the key's rows) and only the ranks the figures need travel, the middle one or
+    two and the nearest-rank 90th percentile (:func:`percentile`), not one row per
+    conversation.  Values are rounded to the millisecond like :func:`_seconds_of`'s.
+    """
+    q = rows.subquery()
+    key, seconds = q.c.key, q.c.seconds
+    ranked = select(key.label("key"), seconds.label("seconds"),
+                    func.row_number().over(partition_by=key, order_by=seconds).label("rank"),
+                    func.count().over(partition_by=key).label("n")).subquery()
+    n = ranked.c.n
+    low, high, p90 = (n + 1) // 2, (n + 2) // 2, (90 * n + 99) // 100  # ceil(0.9 n)
+    found = {}
+    for key_, value, rank, count, low_, high_, p90_ in db.session.execute(
+            select(ranked.c.key, ranked.c.seconds, ranked.c.rank, n, low, high, p90)
+            .where(ranked.c.rank.in_((low, high, p90)))):
+        figures = found.setdefault(key_, {"n": count, "middle": [], "p90": None})
+        value = round(float(value), 3)
+        if rank in (low_, high_):
+            figures["middle"] += [value] * ((rank == low_) + (rank == high_))
+        if rank == p90_:
+            figures["p90"] = value
+    return {key_: {"n": f["n"], "median": statistics.fmean(f["middle"]), "p90": f["p90"]}
+            for key_, f in found.items()}
+
+
+def _summary(later, earlier, *conditions, p: Period, agent_id=None) -> dict:
+    """Count, median and p90 of ``later - earlier`` over the period's chats with both."""
+    figures = _summaries(select(literal_column("0").label("key"),
+                                _seconds(later, earlier).label("seconds")).where(
+        *in_scope(p, agent_id), later.is_not(None), earlier.is_not(None), *conditions))
+    return figures.get(0, {"n": 0, "median": None, "p90": None})
+
+
 #: The figures the conditions below read are the conversation's own columns, kept as its
 #: lines and events are stored (kefu.models, migration 0014), so no report joins messages.
 BOT_HANDLED = Conversation.bot_spoke_at.is_not(None)
 HANDED_OFF = Conversation.first_handoff_at.is_not(None)
-RESOLVED = (Conversation.state == "closed", Conversation.closed_at.is_not(None), HANDED_OFF,
-            Conversation.closed_at >= Conversation.first_handoff_at)
+#: ``state || ''``: the period's range of ix_conversations_created leads, not every
+#: closed chat ever (ix_conversations_state_escalated), which SQLite would pick without
+#: planner statistics.
+RESOLVED = ((Conversation.state + "") == "closed", Conversation.closed_at.is_not(None),
+            HANDED_OFF, Conversation.closed_at >= Conversation.first_handoff_at)
 QUEUED = Conversation.queued_at.is_not(None)
 ABANDONED = (QUEUED, Conversation.abandoned_at.is_not(None))
 
@@ -96,21 +137,19 @@ def _seconds(later, earlier):
     return func.extract("epoch", later - earlier)
 
 
-def first_response_time(p: Period, agent_id=None, *, times=None, handed=None) -> dict:
+def first_response_time(p: Period, agent_id=None, *, handed=None) -> dict:
     """Seconds from the handoff to the first human reply: median and p90.
 
     Only time after the first ``escalated`` event counts (bot time never does), and only
     agents' replies (bot and system lines, private notes never do).  A conversation
     handed off and never answered is counted in ``unanswered``, not in the times.
-    ``times``: :func:`first_responses` of the same period and agent, and ``handed`` its
-    handed-off count, when the caller has them.
+    ``handed``: the period's handed-off count, when the caller has it.
     """
-    times = first_responses(p, agent_id) if times is None else times
-    values = list(times.values())
+    times = _summary(Conversation.first_response_at, Conversation.first_handoff_at,
+                     p=p, agent_id=agent_id)
     handed = _count(HANDED_OFF, p=p, agent_id=agent_id) if handed is None else handed
-    return {"responded": len(values), "unanswered": handed - len(values),
-            "median": statistics.median(values) if values else None,
-            "p90": percentile(values, 90)}
+    return {"responded": times["n"], "unanswered": handed - times["n"],
+            "median": times["median"], "p90": times["p90"]}
 
 
 def resolution_times(p: Period, agent_id=None) -> dict:
@@ -140,11 +179,9 @@ def abandonment(p: Period, agent_id=None) -> dict:
     latest entry into the queue to its ``abandoned`` event.
     """
     queued = _count(QUEUED, p=p, agent_id=agent_id)
-    values = list(abandon_times(p, agent_id).values())
-    return {"queued": queued, "abandoned": len(values),
-            "rate": rate(len(values), queued),
-            "median": statistics.median(values) if values else None,
-            "p90": percentile(values, 90)}
+    times = _summary(Conversation.abandoned_at, Conversation.queued_at, p=p, agent_id=agent_id)
+    return {"queued": queued, "abandoned": times["n"], "rate": rate(times["n"], queued),
+            "median": times["median"], "p90": times["p90"]}
 
 
 def resolution_time(p: Period, agent_id=None, *, handed=None) -> dict:
@@ -153,11 +190,11 @@ def resolution_time(p: Period, agent_id=None, *, handed=None) -> dict:
     ``unresolved`` are the handed-off chats without a close: still open, or abandoned.
     ``handed``: the period's handed-off count, when the caller has it.
     """
-    values = list(resolution_times(p, agent_id).values())
+    times = _summary(Conversation.closed_at, Conversation.first_handoff_at, *RESOLVED,
+                     p=p, agent_id=agent_id)
     handed = _count(HANDED_OFF, p=p, agent_id=agent_id) if handed is None else handed
-    return {"resolved": len(values), "unresolved": handed - len(values),
-            "median": statistics.median(values) if values else None,
-            "p90": percentile(values, 90)}
+    return {"resolved": times["n"], "unresolved": handed - times["n"],
+            "median": times["median"], "p90": times["p90"]}
 
 
 def _assist_events(p: Period, agent_id=None):
@@ -285,53 +322,56 @@ def _weekday_hour(value) -> tuple:
     return weekday, hour
 
 
-def per_agent(p: Period, *, times=None) -> list:
+def per_agent(p: Period) -> list:
     """Per agent: chats handled (claimed or held), median first response time, average CSAT.
 
     The same figures as ``first_response_time(p, agent)`` and ``csat(p, agent)`` for each
-    agent, from three statements for the whole desk rather than seven per agent.
+    agent, counted by the database for the whole desk in two statements (the medians by
+    window functions), so that no row per conversation travels to Python.
     """
     worked = _worked_by(p)
-    times = first_responses(p) if times is None else times
-    ratings = dict(db.session.execute(select(Conversation.id, Conversation.rating).where(
-        *in_scope(p), Conversation.rating.is_not(None))).all())
+    c = Conversation
+    handled = {user_id: (n, rating) for user_id, n, rating in db.session.execute(
+        select(worked.c.user_id, func.count(), func.avg(c.rating))
+        .join(c, c.id == worked.c.conversation_id).group_by(worked.c.user_id))}
+    medians = _summaries(
+        select(worked.c.user_id.label("key"),
+               _seconds(c.first_response_at, c.first_handoff_at).label("seconds"))
+        .join(c, c.id == worked.c.conversation_id)
+        .where(c.first_response_at.is_not(None), c.first_handoff_at.is_not(None)))
     rows = []
-    for user in db.session.scalars(select(User).where(User.role.in_(("agent", "admin")))
+    for user in db.session.scalars(select(User).where(User.id.in_(list(handled)))
                                    .order_by(User.name)):
-        ids = worked.get(user.id)
-        if not ids:
-            continue
-        responses = [times[i] for i in ids if i in times]
-        rated = [ratings[i] for i in ids if i in ratings]
-        rows.append({"id": user.id, "name": user.name, "handled": len(ids),
-                     "median_first_response": statistics.median(responses) if responses
-                     else None,
-                     "csat": statistics.fmean(rated) if rated else None})
+        n, rating = handled[user.id]
+        rows.append({"id": user.id, "name": user.name, "handled": n,
+                     "median_first_response": medians.get(user.id, {}).get("median"),
+                     "csat": float(rating) if rating is not None else None})
     return rows
 
 
-def _worked_by(p: Period) -> dict:
-    """``{user id: ids of the period's conversations they claimed or hold now}``."""
-    in_period = scoped(p)
-    claimed = select(ConversationEvent.actor_user_id, ConversationEvent.conversation_id).where(
-        ConversationEvent.kind == "claimed", ConversationEvent.actor_user_id.is_not(None),
-        ConversationEvent.conversation_id.in_(in_period))
+def _worked_by(p: Period):
+    """``(user_id, conversation_id)``: the period's conversations each user claimed or holds.
+
+    A subquery, one row per pair (the UNION drops repeats).  The claims are looked up per
+    conversation of the period (ix_events_kind_conversation): without planner statistics
+    SQLite would otherwise walk every claim ever made (ix_events_kind_actor).
+    """
+    claimed = select(ConversationEvent.actor_user_id.label("user_id"),
+                     ConversationEvent.conversation_id).where(
+        ConversationEvent.kind == "claimed", ConversationEvent.conversation_id.in_(scoped(p)))
     holding = select(Conversation.assigned_agent_id, Conversation.id).where(
         Conversation.assigned_agent_id.is_not(None), *in_scope(p))
-    worked = {}
-    for user_id, conversation_id in db.session.execute(claimed.union(holding)):
-        worked.setdefault(user_id, set()).add(conversation_id)
-    return worked
+    pairs = claimed.union(holding).subquery()
+    return select(pairs).where(pairs.c.user_id.is_not(None)).subquery()
 
 
 def report(p: Period, agent_id=None) -> dict:
     """Every figure of the reports page; with ``agent_id`` only that agent's work."""
-    times = first_responses(p, agent_id)  # asked once, for first_response and per_agent
     handoff = handoff_rate(p, agent_id)  # its count serves first_response and resolution
     handed = handoff["handed_off"]
     result = {"period": {"first": p.first.isoformat(), "last": p.last.isoformat(),
                          "zone": str(p.zone)},
-              "first_response": first_response_time(p, agent_id, times=times, handed=handed),
+              "first_response": first_response_time(p, agent_id, handed=handed),
               "csat": csat(p, agent_id),
               "per_day": [(d.isoformat(), n) for d, n in per_day(p, agent_id)],
               "handoff": handoff,
@@ -341,7 +381,7 @@ def report(p: Period, agent_id=None) -> dict:
               "hour_of_week": hour_of_week(p, agent_id)}
     if agent_id is None:
         result["containment"] = bot_containment(p)
-        result["agents"] = per_agent(p, times=times)
+        result["agents"] = per_agent(p)
         answers = reports_bot.answers_by_intent(p)
         result["helpful"] = reports_bot.helpful_by_intent(p, rows=answers)
         result["top_intents"] = reports_bot.top_intents(p, rows=answers)
@@ -361,8 +401,7 @@ def conversation_ids(metric: str, p: Period, agent_id=None, value=None) -> list:
     if metric in own_figures:
         return ids_of(conversation.where(*own_figures[metric]))
     if metric == "unresolved":
-        return sorted(set(ids_of(conversation.where(HANDED_OFF)))
-                      - set(resolution_times(p, agent_id)))
+        return ids_of(conversation.where(HANDED_OFF, not_(and_(*RESOLVED))))
     if metric == "assist":
         if value not in assist.USES:
             raise ServiceError("invalid_type", f"value is one of {', '.join(assist.USES)}.")

@@ -732,3 +732,20 @@ def test_the_heatmap_and_its_links_are_right_in_a_zone_half_an_hour_off_utc(app)
         assert reports.conversation_ids("hour", p, value="6-23") == [before]
         assert reports.conversation_ids("hour", p, value="0-0") == [after]
         assert dict(reports.per_day(p)) == {date(2026, 3, 1): 1, date(2026, 3, 2): 1}
+
+
+def test_each_agents_row_is_what_the_report_of_that_agent_alone_says(app, desk_data, queue_data):
+    """per_agent counts the whole desk at once (medians in the database): its figures are
+    those of first_response_time and csat scoped to each agent."""
+    from kefu.services import reports
+
+    with app.app_context():
+        p = reports.period(date(2026, 3, 1), date(2026, 3, 31), ZoneInfo("Asia/Shanghai"))
+        rows = reports.per_agent(p)
+        assert len(rows) >= 2
+        for row in rows:
+            alone = reports.first_response_time(p, row["id"])
+            assert row["median_first_response"] == alone["median"]
+            assert row["csat"] == reports.csat(p, row["id"])["average"]
+            assert row["handled"] == len(reports.conversation_ids("all", p, row["id"]))
+        assert any(row["median_first_response"] is not None for row in rows)
