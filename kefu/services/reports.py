@@ -42,34 +42,47 @@ def _seconds_of(later, earlier, *conditions, p: Period, agent_id=None) -> dict:
     return {cid: round(float(seconds), 3) for cid, seconds in rows}
 
 
-def _summaries(rows) -> dict:
-    """``{key: {"n", "median", "p90"}}`` of a select of columns labelled ``key`` and
-    ``seconds``, per key.
+def _summaries(rows, **per_key) -> dict:
+    """``{key: {"rows", "n", "median", "p90", **per_key}}`` of a select of columns
+    labelled ``key`` and ``seconds`` (null where a row has no time), per key.
 
-    Counted by the database: each key's values are ranked (``row_number`` and ``count``
-    over the key's rows) and only the ranks the figures need travel, the middle one or
-    two and the nearest-rank 90th percentile (:func:`percentile`), not one row per
-    conversation.  Values are rounded to the millisecond like :func:`_seconds_of`'s.
+    Counted by the database in one pass: each key's times are ranked (``row_number`` and
+    ``count`` over the key's rows, nulls last) and only the ranks the figures need
+    travel, the middle one or two and the nearest-rank 90th percentile
+    (:func:`percentile`), not one row per conversation.  ``per_key`` names further
+    columns of ``rows`` and their aggregate over the key's rows (``rating=func.avg``).
+    ``rows`` counts every row of the key, ``n`` those with a time.  Times are rounded
+    to the millisecond like :func:`_seconds_of`'s.
     """
     q = rows.subquery()
     key, seconds = q.c.key, q.c.seconds
-    ranked = select(key.label("key"), seconds.label("seconds"),
-                    func.row_number().over(partition_by=key, order_by=seconds).label("rank"),
-                    func.count().over(partition_by=key).label("n")).subquery()
-    n = ranked.c.n
+    ranked = select(
+        key.label("key"), seconds.label("seconds"),
+        func.row_number().over(partition_by=key,
+                               order_by=seconds.asc().nulls_last()).label("rank"),
+        func.count(seconds).over(partition_by=key).label("n"),
+        func.count().over(partition_by=key).label("rows"),
+        *(aggregate(q.c[name]).over(partition_by=key).label(name)
+          for name, aggregate in per_key.items())).subquery()
+    rank, n = ranked.c.rank, ranked.c.n
     low, high, p90 = (n + 1) // 2, (n + 2) // 2, (90 * n + 99) // 100  # ceil(0.9 n)
     found = {}
-    for key_, value, rank, count, low_, high_, p90_ in db.session.execute(
-            select(ranked.c.key, ranked.c.seconds, ranked.c.rank, n, low, high, p90)
-            .where(ranked.c.rank.in_((low, high, p90)))):
-        figures = found.setdefault(key_, {"n": count, "middle": [], "p90": None})
-        value = round(float(value), 3)
-        if rank in (low_, high_):
-            figures["middle"] += [value] * ((rank == low_) + (rank == high_))
-        if rank == p90_:
+    for row in db.session.execute(
+            select(ranked, low.label("low"), high.label("high"), p90.label("p90"))
+            .where(or_(rank == 1, and_(rank <= n, rank.in_((low, high, p90)))))).mappings():
+        figures = found.setdefault(row["key"], {
+            "rows": row["rows"], "n": row["n"], "middle": [], "p90": None,
+            **{name: row[name] for name in per_key}})
+        if row["rank"] > row["n"]:
+            continue  # the key's first row has no time: none of its rows has
+        value = round(float(row["seconds"]), 3)
+        figures["middle"] += [value] * ((row["rank"] == row["low"]) + (row["rank"] == row["high"]))
+        if row["rank"] == row["p90"]:
             figures["p90"] = value
-    return {key_: {"n": f["n"], "median": statistics.fmean(f["middle"]), "p90": f["p90"]}
-            for key_, f in found.items()}
+    for figures in found.values():
+        middle = figures.pop("middle")
+        figures["median"] = statistics.fmean(middle) if middle else None
+    return found
 
 
 def _summary(later, earlier, *conditions, p: Period, agent_id=None) -> dict:
@@ -326,26 +339,21 @@ def per_agent(p: Period) -> list:
     """Per agent: chats handled (claimed or held), median first response time, average CSAT.
 
     The same figures as ``first_response_time(p, agent)`` and ``csat(p, agent)`` for each
-    agent, counted by the database for the whole desk in two statements (the medians by
-    window functions), so that no row per conversation travels to Python.
+    agent, counted by the database for the whole desk in one statement (the medians by
+    window functions, :func:`_summaries`), so that no row per conversation travels.
     """
-    worked = _worked_by(p)
-    c = Conversation
-    handled = {user_id: (n, rating) for user_id, n, rating in db.session.execute(
-        select(worked.c.user_id, func.count(), func.avg(c.rating))
-        .join(c, c.id == worked.c.conversation_id).group_by(worked.c.user_id))}
-    medians = _summaries(
+    worked, c = _worked_by(p), Conversation
+    figures = _summaries(
         select(worked.c.user_id.label("key"),
-               _seconds(c.first_response_at, c.first_handoff_at).label("seconds"))
-        .join(c, c.id == worked.c.conversation_id)
-        .where(c.first_response_at.is_not(None), c.first_handoff_at.is_not(None)))
+               _seconds(c.first_response_at, c.first_handoff_at).label("seconds"),
+               c.rating).join(c, c.id == worked.c.conversation_id), rating=func.avg)
     rows = []
-    for user in db.session.scalars(select(User).where(User.id.in_(list(handled)))
+    for user in db.session.scalars(select(User).where(User.id.in_(list(figures)))
                                    .order_by(User.name)):
-        n, rating = handled[user.id]
-        rows.append({"id": user.id, "name": user.name, "handled": n,
-                     "median_first_response": medians.get(user.id, {}).get("median"),
-                     "csat": float(rating) if rating is not None else None})
+        mine = figures[user.id]
+        rows.append({"id": user.id, "name": user.name, "handled": mine["rows"],
+                     "median_first_response": mine["median"],
+                     "csat": float(mine["rating"]) if mine["rating"] is not None else None})
     return rows
 
 
