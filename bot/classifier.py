@@ -96,9 +96,6 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
     oof_class_similarity_ : ndarray of shape (n_samples, n_classes) or None
         Out-of-fold cosine similarity of each training text to the nearest
         example of each class (embedding space); None without an encoder.
-    oof_folds_ : ndarray of shape (n_samples,) or None
-        The cross-validation fold that held out each training text, so that
-        other held-out inputs (`bot.vocabulary.out_of_fold_unknown`) use the same folds.
     """
 
     def __init__(self, *, featurizer=None, encoder="auto", embedding_scale=2.0, model="auto",
@@ -189,15 +186,12 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         template = self.featurizer if self.featurizer is not None else NgramFeaturizer()
         plan = template.fold_plan(X)
         self.oof_decision_function_ = self.oof_coverage_ = self.oof_class_similarity_ = None
-        self.oof_folds_ = None
         if folds >= 2:
             oof = np.zeros((len(X), len(classes)))
-            fold_of = np.zeros(len(X), dtype=np.int64)
             coverage = np.zeros((len(X), 2))
             similarity = np.zeros((len(X), len(classes))) if encoder is not None else None
             split = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
             for done, (train, test) in enumerate(split.split(X, y), start=1):
-                fold_of[test] = done - 1
                 part = self._fit_one(plan, train, y[train],
                                      None if embeddings is None else embeddings[train], kind)
                 tfidf, coverage[test] = plan.transform(part["fold"], test)
@@ -211,7 +205,6 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
                 report("cross-validate", done, total)
             self.oof_decision_function_, self.oof_coverage_ = oof, coverage
             self.oof_class_similarity_ = similarity
-            self.oof_folds_ = fold_of
         part = self._fit_one(plan, np.arange(len(X)), y, embeddings, kind)
         self.encoder_ = encoder
         self.linear_ = part["linear"]
@@ -395,7 +388,6 @@ class FaqClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         self.temperature_ = float(temperature)
         self.oof_decision_function_ = self.oof_coverage_ = self.oof_class_similarity_ = None
-        self.oof_folds_ = None
         self._set_state(featurizer, coef, np.asarray(arrays["intercept"]), mean, unit,
                         neighbour_classes if neighbour_classes is not None else np.zeros(0, int))
         return self

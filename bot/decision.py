@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 __all__ = [
     "Suggestion", "Decision", "Thresholds", "ConfidenceModel", "confidence_features",
     "choose_thresholds", "cross_fitted_confidence", "threshold_curve", "decide_action",
-    "FEATURE_NAMES", "VOCABULARY_FEATURES", "EMBEDDING_FEATURES", "WRONG_ANSWER_COST",
+    "FEATURE_NAMES", "EMBEDDING_FEATURES", "WRONG_ANSWER_COST",
 ]
 
 #: Inputs of the confidence model, in column order.
@@ -37,16 +37,9 @@ FEATURE_NAMES = ("top_probability", "word_coverage", "char_coverage", "offtopic_
 #: the visitor reads something that does not help, and a person must undo it. 3 means the bot
 #: answers where a message is right at least 3 times in 4 (docs/bot.md, "Thresholds").
 WRONG_ANSWER_COST = 3.0
-#: Extra input when the bot knows its intent examples (`bot.vocabulary`): log(1 + the number
-#: of the message's words and Chinese character pairs that no intent example uses), the sign
-#: of a question that names another shop, platform or brand.
-VOCABULARY_FEATURES = ("unknown_words",)
 #: Extra input when the classifier has a sentence encoder: cosine similarity of the
 #: message to the nearest training example of the top intent (embedding space).
 EMBEDDING_FEATURES = ("top_intent_similarity",)
-#: The column lists a confidence model may have, in this order of the optional blocks.
-FEATURE_SETS = tuple(FEATURE_NAMES + v + e for v in ((), VOCABULARY_FEATURES)
-                     for e in ((), EMBEDDING_FEATURES))
 
 
 @dataclass(frozen=True)
@@ -121,7 +114,7 @@ class Thresholds:
             raise ValueError(f"need 0 <= suggest <= answer <= 1, got {self}")
 
 
-def confidence_features(probabilities, coverage, offtopic=None, similarity=None, unknown=None):
+def confidence_features(probabilities, coverage, offtopic=None, similarity=None):
     """Return the confidence model's inputs for each row of class probabilities.
 
     Parameters
@@ -135,20 +128,15 @@ def confidence_features(probabilities, coverage, offtopic=None, similarity=None,
     similarity : ndarray of shape (n_samples,), optional
         Embedding similarity to the nearest example of the top intent; the
         column is added only when given (models with an encoder).
-    unknown : ndarray of shape (n_samples,), optional
-        `bot.vocabulary.unknown_feature` of each message; the column is added
-        (before the similarity) only when given.
 
     Returns
     -------
-    ndarray of shape (n_samples, n_features): the columns of one of `FEATURE_SETS`
+    ndarray of shape (n_samples, len(FEATURE_NAMES))
     """
     p = np.atleast_2d(np.asarray(probabilities, dtype=np.float64))
     coverage = np.atleast_2d(np.asarray(coverage, dtype=np.float64))
     offtopic = np.zeros(len(p)) if offtopic is None else np.ravel(offtopic)
     columns = [p.max(axis=1), coverage, offtopic]
-    if unknown is not None:
-        columns.append(np.ravel(unknown))
     if similarity is not None:
         columns.append(np.ravel(similarity))
     return np.column_stack(columns)
@@ -166,14 +154,12 @@ class ConfidenceModel:
     ----------
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
-    features_ : tuple of str
-        The names of the columns it was fitted on (one of `FEATURE_SETS`).
     """
 
     def __init__(self, *, C=1.0):
         self.C = C
 
-    def fit(self, features, correct, sample_weight=None, names=None):
+    def fit(self, features, correct, sample_weight=None):
         """Fit on features of held-out predictions and whether each top intent was right.
 
         Parameters
@@ -182,22 +168,11 @@ class ConfidenceModel:
         correct : ndarray of bool, shape (n_samples,)
             False for off-topic texts (any answer to them is wrong).
         sample_weight : ndarray of shape (n_samples,), optional
-        names : tuple of str, optional
-            The column names, one of `FEATURE_SETS`; by default the first of
-            them with as many columns (`FEATURE_NAMES`, plus `EMBEDDING_FEATURES`
-            for five, plus both optional blocks for six).
 
         Returns
         -------
         self : ConfidenceModel
         """
-        n_columns = np.shape(features)[1]
-        if names is None:
-            names = next((f for f in FEATURE_SETS if len(f) == n_columns),
-                         (FEATURE_NAMES + EMBEDDING_FEATURES)[:n_columns])
-        elif tuple(names) not in FEATURE_SETS or len(names) != n_columns:
-            raise ValueError(f"unknown confidence features {names} for {n_columns} columns")
-        self.features_ = tuple(names)
         correct = np.asarray(correct, dtype=bool)
         if correct.all() or not correct.any():
             # Nothing to separate: fall back to the top probability itself.
@@ -218,15 +193,15 @@ class ConfidenceModel:
     def to_dict(self):
         """Return the fitted state as JSON-safe values."""
         return {"C": self.C, "coef": [float(c) for c in self.coef_],
-                "intercept": float(self.intercept_), "features": list(self.features_)}
+                "intercept": float(self.intercept_),
+                "features": list((FEATURE_NAMES + EMBEDDING_FEATURES)[:len(self.coef_)])}
 
     @classmethod
     def from_dict(cls, data):
         """Rebuild a fitted model from `to_dict` output."""
-        if tuple(data["features"]) not in FEATURE_SETS:
+        if tuple(data["features"]) not in (FEATURE_NAMES, FEATURE_NAMES + EMBEDDING_FEATURES):
             raise ValueError("confidence features changed")
         self = cls(C=data["C"])
-        self.features_ = tuple(data["features"])
         self.coef_ = np.asarray(data["coef"], dtype=np.float64)
         self.intercept_ = float(data["intercept"])
         return self

@@ -26,9 +26,8 @@ from threadpoolctl import threadpool_limits
 from bot import signals
 from bot.classifier import FaqClassifier, softmax
 from bot.decision import (
-    EMBEDDING_FEATURES, FEATURE_NAMES, VOCABULARY_FEATURES, ConfidenceModel, Decision,
-    Suggestion, Thresholds, choose_thresholds, confidence_features, cross_fitted_confidence,
-    decide_action, threshold_curve,
+    ConfidenceModel, Decision, Suggestion, Thresholds, choose_thresholds, confidence_features,
+    cross_fitted_confidence, decide_action, threshold_curve,
 )
 from bot.embedding_store import EmbeddingStore
 from bot.encoder import EncoderUnavailable, describe
@@ -39,7 +38,6 @@ from bot.persistence import (
     save_model,
 )
 from bot.text import LANGUAGES, detect_language
-from bot.vocabulary import KnownWords, out_of_fold_unknown
 
 __all__ = ["FaqBot", "train", "load", "load_or_train", "load_negatives", "fit_bot",
            "fit_parts", "held_out_evidence", "split_offtopic", "OFFTOPIC_SHARE", "OFFTOPIC_LABEL"]
@@ -87,11 +85,6 @@ class FaqBot:
         self._classes = [str(c) for c in classifier.classes_]
         self._conf_coef = [float(c) for c in confidence_model.coef_]
         self._conf_bias = float(confidence_model.intercept_)
-        # The unknown-words input (bot.vocabulary) is computed from the intent examples,
-        # which the bot holds anyway, so it is not saved with the model.
-        self._known = None
-        if VOCABULARY_FEATURES[0] in getattr(confidence_model, "features_", ()):
-            self._known = KnownWords(intents.training_pairs()[0])
         self._inverse_temperature = 1.0 / float(classifier.temperature_)
         offtopic = [i for i, c in enumerate(self._classes) if c == OFFTOPIC_LABEL]
         self._offtopic = offtopic[0] if offtopic else None
@@ -106,11 +99,6 @@ class FaqBot:
         the model has no encoder: the bot's own view of what texts mean, for callers that
         compare questions with each other (the learning inbox groups paraphrases by it)."""
         return self.classifier.embed(list(texts)) if self.classifier.uses_encoder else None
-
-    def unknown_words(self, texts):
-        """The unknown-words input (`bot.vocabulary`) of each text, or None when the
-        confidence model has no such input: the batch counterpart of `analyze`."""
-        return None if self._known is None else self._known.features(list(texts))
 
     def classify(self, text: str):
         """Return ``(top3, confidence)``: the three most likely ``(intent, probability)`` and
@@ -134,8 +122,6 @@ class FaqBot:
             top = top[:-1]  # only when the FAQ has fewer than three intents
         probs = [p / total for p in z[top].tolist()]
         features = (probs[0], coverage[0], coverage[1], offtopic / (offtopic + total))
-        if self._known is not None:
-            features += (self._known.feature(text),)
         if unit is not None:
             features += (self.classifier.similarity_one(unit, int(top[0])),)
         logit = self._conf_bias + sum(w * x for w, x in zip(self._conf_coef, features))
@@ -304,22 +290,13 @@ def _fit_parts(intents, negatives, classifier, progress, embedding_store):
     clf.fit(texts + negatives, y, progress=progress, embedding_store=embedding_store)
     if clf.oof_decision_function_ is None:
         raise ValueError("every intent needs at least 2 examples for cross-validation")
-    # Held out like the scores: each row's words are looked up among the intent examples of
-    # the other folds (the off-topic sentences never count as known). Only with the encoder:
-    # on the TF-IDF path cross-validation favoured the input too, but fresh questions carry
-    # more unknown words than held-out examples, and the development sets lost 10-15 points
-    # of in-scope answers to it (docs/bot.md, "Near misses").
-    unknown = None
-    if clf.uses_encoder:
-        unknown = out_of_fold_unknown(texts + negatives, np.arange(len(y)) < n_in,
-                                      clf.oof_folds_)
     evidence = held_out_evidence(clf, clf.oof_decision_function_, clf.oof_coverage_, y, n_in,
-                                 class_similarity=clf.oof_class_similarity_, unknown=unknown)
+                                 class_similarity=clf.oof_class_similarity_)
     evidence.update(texts=texts + negatives, labels=y)
     if progress:
         progress("thresholds", 0, 1)
     confidence_model = ConfidenceModel().fit(evidence["features"], evidence["correct"],
-                                             evidence["weight"], names=evidence["feature_names"])
+                                             evidence["weight"])
     evidence["confidence"] = cross_fitted_confidence(evidence["features"], evidence["correct"],
                                                      evidence["weight"])
     thresholds = choose_thresholds(evidence["confidence"], evidence["correct"],
@@ -341,8 +318,7 @@ def split_offtopic(probabilities, classes):
     return inside / inside.sum(axis=1, keepdims=True), offtopic, np.asarray(classes)[keep]
 
 
-def held_out_evidence(clf, scores, coverage, labels, n_in=None, class_similarity=None,
-                      unknown=None):
+def held_out_evidence(clf, scores, coverage, labels, n_in=None, class_similarity=None):
     """Turn held-out scores into the confidence model's training data.
 
     Parameters
@@ -360,16 +336,13 @@ def held_out_evidence(clf, scores, coverage, labels, n_in=None, class_similarity
     class_similarity : ndarray of shape (n, n_classes), optional
         Held-out embedding similarity to each class's nearest example
         (`FaqClassifier.oof_class_similarity_`); gives the similarity input.
-    unknown : ndarray of shape (n,), optional
-        Held-out unknown-words input (`bot.vocabulary.out_of_fold_unknown`, or
-        `FaqBot.unknown_words` on new texts).
 
     Returns
     -------
     dict of ndarray
         ``features``, ``correct``, ``in_top3``, ``weight``, ``offtopic`` (bool),
         ``predicted`` (top intent), ``probability`` (its probability),
-        ``ranked`` (top-3 intents), and ``feature_names`` (the column names of ``features``).
+        ``ranked`` (top-3 intents).
     """
     probs, p_off, intent_classes = split_offtopic(softmax(scores, clf.temperature_), clf.classes_)
     labels = np.asarray(labels)
@@ -386,11 +359,8 @@ def held_out_evidence(clf, scores, coverage, labels, n_in=None, class_similarity
     if class_similarity is not None:
         columns = np.searchsorted(np.asarray(clf.classes_), ranked[:, 0])
         similarity = np.asarray(class_similarity)[np.arange(len(labels)), columns]
-    names = (FEATURE_NAMES + (VOCABULARY_FEATURES if unknown is not None else ())
-             + (EMBEDDING_FEATURES if similarity is not None else ()))
     return {
-        "features": confidence_features(probs, coverage, p_off, similarity, unknown),
-        "feature_names": names, "correct": correct,
+        "features": confidence_features(probs, coverage, p_off, similarity), "correct": correct,
         "in_top3": in_top3, "weight": weight, "offtopic": offtopic, "ranked": ranked,
         "predicted": ranked[:, 0], "probability": probs.max(axis=1),
     }

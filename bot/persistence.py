@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: Bump when the saved layout or the meaning of a saved array changes.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 3
 MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 NEGATIVES_FILE = Path(__file__).with_name("data") / "oos.txt"

@@ -54,8 +54,7 @@ def test_per_message_decisions_equal_the_batch_path_the_thresholds_were_learned_
     clf = path_bot.classifier
     evidence = held_out_evidence(clf, clf.decision_function(PROBES), clf.coverage(PROBES),
                                  np.asarray([OFFTOPIC_LABEL] * len(PROBES)),
-                                 class_similarity=clf.class_similarity(PROBES),
-                                 unknown=path_bot.unknown_words(PROBES))
+                                 class_similarity=clf.class_similarity(PROBES))
     confidence = path_bot.confidence_model.predict(evidence["features"])
     for text, ranked, batch_confidence in zip(PROBES, evidence["ranked"], confidence):
         top3, fast_confidence = path_bot.classify(text)
