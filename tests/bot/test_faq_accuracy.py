@@ -38,3 +38,21 @@ def test_off_topic_questions_escalate_and_are_never_answered(demo_bot, heldout):
     assert len(answered) <= heldout["bars"]["offtopic_answered"] * len(offtopic), answered
     for text in escalated:
         assert decisions[text].reason == "low_confidence"
+
+
+def test_near_miss_development_set_keeps_its_level(demo_bot):
+    """nearmiss_dev.yaml: shop questions that name a provider the shop works with (PayPal,
+    支付宝, DHL, a competitor's price) are answered; of the questions about other companies in
+    shop words, no more are answered than when the set was written (6 of 40 with the encoder,
+    9 of 40 without: a regression guard, the issue's target is at most 5%)."""
+    import yaml
+    from tests.bot.conftest import DATA
+
+    data = yaml.safe_load((DATA / "nearmiss_dev.yaml").read_text(encoding="utf-8"))
+    missed = [q["text"] for q in data["questions"]
+              for d in [demo_bot.decide(q["text"])]
+              if (d.action, d.intent) != ("answer", q["intent"])]
+    assert len(missed) <= 0.1 * len(data["questions"]), missed
+    answered = [t for t in data["offtopic"] if demo_bot.decide(t).action == "answer"]
+    bar = 0.15 if demo_bot.classifier.uses_encoder else 0.225
+    assert len(answered) <= bar * len(data["offtopic"]), answered
