@@ -15,6 +15,8 @@ What each part is for:
   one process.  ``consistent`` (ketama) moves only about 1/N of the clients when a
   process is added or removed.  A websocket is one connection and needs no stickiness,
   but the widget falls back to polling, so every request goes through the same hash.
+- ``max_fails=1 fail_timeout=5s``: a process that fails is left out for 5 s, and its
+  clients (who reconnect by themselves) are hashed to the others.
 - ``proxy_http_version 1.1`` with ``Upgrade``/``Connection`` passed on: the websocket
   handshake (``map $http_upgrade``: ``Connection: upgrade`` only when the client asked).
 - ``proxy_read_timeout``: nginx cuts an upstream connection that says nothing for this
