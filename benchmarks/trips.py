@@ -117,9 +117,13 @@ def run(args):
                                               async_mode=args.mode, env=env).start())
                 a, b = servers
                 warm = {"kind": "closed", "visitors": 2, "period": None, "seconds": 2.0,
-                        "timeout": 20.0, "urls": [a.url], "tag": "warm",
+                        "timeout": 20.0, "urls": [a.url, b.url], "tag": "warm",
                         "questions": questions}
-                loadgen.run_here(warm)  # the bot's model loads on the first question
+                # The bot's model loads on the first question; and a process subscribes to
+                # the queue only once it has had a client (python-socketio initialises its
+                # manager on the first connection), as every serving process has.
+                loadgen.run_here(warm)
+                warm["urls"] = [a.url]
                 r = redis.Redis.from_url(redis_url)
                 pg_log = Path(postgres.dir) / "log"
                 pids = {"kefu a (serves)": lambda: [a.proc.pid],
@@ -135,6 +139,7 @@ def run(args):
                                            "seconds": args.seconds, "tag": "load",
                                            "timeout": 30.0})
                 load = Counters(pg_log, r, pids).minus(before)
+                subscribers = sum(n for _, n in r.pubsub_numsub("flask-socketio"))
         finally:
             for server in servers:
                 server.stop()
@@ -142,6 +147,7 @@ def run(args):
     answered = result["answered"]
     return {"machine": machine(), "mode": args.mode, "visitors": args.visitors,
             "answered": answered, "lost": result["lost"], "idle": idle, "load": load,
+            "queue_subscribers": subscribers,
             "per_message": per_message(load, idle, answered)}
 
 
@@ -176,6 +182,9 @@ def print_report(figures):
     print("|---" * (len(per["cpu_ms"]) + 1) + "|")
     print("| | " + " | ".join(f"{v:.2f}" for v in per["cpu_ms"].values()) + " |")
     idle = figures["idle"]
+    print()
+    print(f"processes subscribed to the Socket.IO queue: {figures['queue_subscribers']} "
+          "(each gets every PUBLISH)")
     print()
     print(f"idle ({idle['seconds']:.1f} s): {sum(idle['trips'].values())} database round trips, "
           f"{sum(idle['redis'].values())} Redis commands; CPU s "
