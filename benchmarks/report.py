@@ -73,10 +73,11 @@ def print_report(rows, host, args):
                   "msg/s")
         if two.get("proxy_cpu_s"):
             answered = two["msgs_per_s"] * two["seconds"]
+            per_message = two["proxy_cpu_s"] * 1000 / answered if answered else None
             each = " + ".join(f"{c:.1f}" for c in two.get("process_cpu_s", []))
             print(f"nginx, {mode}, load {load}, {server}: {two['proxy_cpu_s']:.2f} s of the "
-                  f"server CPU ({fmt(two['proxy_cpu_s'] * 1000 / answered if answered else None, 2)}"
-                  f" ms per message); the kefu processes {each} s")
+                  f"server CPU ({fmt(per_message, 2)} ms per message); the kefu processes "
+                  f"{each} s")
     print()
     print("generator CPU s (whole generator processes, connecting included; near the load's "
           "length means the generator, "
