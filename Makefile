@@ -27,11 +27,12 @@ $(BUNDLE): node_modules/.package-lock.json $(JS_SRC)
 run: setup
 	$(VENV)/bin/kefu run
 
-# Debian packages the browser, multi-process and PostgreSQL tests drive (root or sudo once).
+# Debian packages the browser, multi-process, PostgreSQL and nginx tests drive (root or sudo once).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

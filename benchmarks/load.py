@@ -24,6 +24,7 @@ Usage::
     python benchmarks/load.py --loads a --seconds 20 --json out.json
     python benchmarks/load.py --loads c --modes eventlet
     python benchmarks/load.py --servers floor kefu-sqlite kefu-pg1 kefu-pg2
+    python benchmarks/load.py --servers kefu-pg1 kefu-pg2-nginx --loads a   # behind nginx
     python benchmarks/load.py --smoke                       # a few seconds, for the suite
 """
 import argparse
@@ -54,7 +55,8 @@ WARMUP = {"kind": "closed", "visitors": 4, "period": None, "seconds": 2.0, "time
 
 def warm_up(target, questions):
     """A few visitors for a moment, in this process: loads the bot, fills the caches."""
-    spec = {**WARMUP, "urls": target.urls, "tag": "warm", "questions": questions}
+    spec = {**WARMUP, "urls": target.urls, "tag": "warm", "questions": questions,
+            "spread_addresses": target.spread_addresses}
     result = loadgen.run_here(spec)
     if not result["connected"]:
         raise RuntimeError(f"warm-up: no visitor could connect to {target.name}: "
@@ -108,7 +110,8 @@ def read_line(proc, key):
 def measure(target, load, args, questions, workdir):
     """One load on one fresh server: connect, read idle/connected RSS, load, gather."""
     spec = {**LOADS[load], "urls": target.urls, "tag": f"{target.name}-{load}",
-            "questions": questions, "seconds": args.seconds, "timeout": args.timeout}
+            "questions": questions, "seconds": args.seconds, "timeout": args.timeout,
+            "spread_addresses": target.spread_addresses}
     if args.visitors.get(load):
         spec["visitors"] = args.visitors[load]
     if load == "b" and args.period:
@@ -121,12 +124,15 @@ def measure(target, load, args, questions, workdir):
         sampler = Sampler(target)
         sampler.peak = rss_connected
         sampler.start()
+        proxy_before, each_before = target.proxy_cpu_seconds(), target.process_cpu_seconds()
         cpu_before, started = target.cpu_seconds(), time.monotonic()
         for proc in procs:
             proc.stdin.write("go\n")
             proc.stdin.flush()
         time.sleep(max(0.0, started + args.seconds - time.monotonic()))
         cpu_window = target.cpu_seconds() - cpu_before
+        proxy_window = target.proxy_cpu_seconds() - proxy_before
+        each_window = [b - a for a, b in zip(each_before, target.process_cpu_seconds())]
         results = [read_line(p, "result")["result"] for p in procs]
         sampler.done.set()
         for proc in procs:
@@ -136,8 +142,10 @@ def measure(target, load, args, questions, workdir):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    return combine(spec, target, reports, results, cpu_window, rss_idle, rss_connected,
-                   sampler.peak, args)
+    row = combine(spec, target, reports, results, cpu_window, rss_idle, rss_connected,
+                  sampler.peak, args)
+    row["proxy_cpu_s"], row["process_cpu_s"] = proxy_window, each_window
+    return row
 
 
 def combine(spec, target, reports, results, cpu_window, rss_idle, rss_connected, peak, args):

@@ -13,6 +13,11 @@ Two ways to ask (``spec["kind"]``):
 - ``open``: every visitor sends every ``period`` seconds from a random phase, whether
   or not the last question was answered: the offered rate is visitors / period.
 
+Behind nginx (``spec["spread_addresses"]``) each visitor connects from its own loopback
+address (:func:`source_address`): nginx sticks a client to a process by its address, so
+visitors all from 127.0.0.1 would all reach one process, where real visitors come from
+many addresses.
+
 Run by load.py as ``python benchmarks/loadgen.py SPEC.json``; the conversation with the
 parent is one JSON line each way on stdout/stdin: ``{"connected": ...}`` once every
 visitor connected (or was refused), then it waits for ``go`` on stdin, asks for
@@ -26,12 +31,18 @@ import sys
 import time
 from collections import Counter
 
+import aiohttp
 import socketio
 
 NAMESPACE = "/visitor"
 CONNECT_TIMEOUT = 15.0  # seconds for the websocket handshake and the session event
 CONNECTS_AT_ONCE = 20  # handshakes in flight: more only queue in the server's accept loop
 CLOSE_TIMEOUT = 5.0  # seconds every visitor gets to disconnect before the process ends
+
+
+def source_address(i: int) -> str:
+    """Visitor ``i``'s own address in 127.0.0.0/8 (all of it is loopback on Linux)."""
+    return f"127.0.{1 + i // 250}.{2 + i % 250}"
 
 
 class Tally:
@@ -58,9 +69,13 @@ class Tally:
 class Visitor:
     """One widget stand-in; ``waiting`` is set when the current question is answered."""
 
-    def __init__(self, tag, url, locale, tally):
+    def __init__(self, tag, url, locale, tally, source=None):
         self.tag, self.url, self.locale, self.tally = tag, url, locale, tally
-        self.client = socketio.AsyncClient(reconnection=False)
+        self.http = None
+        if source:  # created in the running loop, as aiohttp wants
+            self.http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(local_addr=(source, 0)))
+        self.client = socketio.AsyncClient(reconnection=False, http_session=self.http)
         self.session = asyncio.Event()
         self.waiting = {}  # client_msg_id -> asyncio.Event, for the closed loop
         self.count = 0
@@ -114,6 +129,8 @@ class Visitor:
             await self.client.disconnect()
         except Exception:  # the run is over; a hung close frame must not hold the report
             pass
+        if self.http:
+            await self.http.close()
 
 
 async def connect_all(spec, tally):
@@ -125,7 +142,8 @@ async def connect_all(spec, tally):
 
     async def one(i):
         visitor = Visitor(f"{spec['tag']}v{i}", urls[i % len(urls)],
-                          "zh" if i % 2 else "en", tally)
+                          "zh" if i % 2 else "en", tally,
+                          source_address(i) if spec.get("spread_addresses") else None)
         async with gate:
             try:
                 await visitor.connect()

@@ -65,10 +65,19 @@ def print_report(rows, host, args):
     by_server = {(r["mode"], r["load"], r["server"]): r for r in rows}
     for (mode, load, server), two in by_server.items():
         one = by_server.get((mode, load, "kefu-pg1"))
-        if server == "kefu-pg2" and one:
+        if server in ("kefu-pg2", "kefu-pg2-nginx") and one:
+            through = " behind nginx" if server.endswith("-nginx") else " (two ports)"
             print()
-            print(f"scale-out, {mode}, load {load}: two processes on PostgreSQL + Redis give "
-                  f"{fmt(ratio(two, one, 'msgs_per_s'), 2)}x one process's msg/s")
+            print(f"scale-out, {mode}, load {load}: two processes on PostgreSQL + Redis"
+                  f"{through} give {fmt(ratio(two, one, 'msgs_per_s'), 2)}x one process's "
+                  "msg/s")
+        if two.get("proxy_cpu_s"):
+            answered = two["msgs_per_s"] * two["seconds"]
+            per_message = two["proxy_cpu_s"] * 1000 / answered if answered else None
+            each = " + ".join(f"{c:.1f}" for c in two.get("process_cpu_s", []))
+            print(f"nginx, {mode}, load {load}, {server}: {two['proxy_cpu_s']:.2f} s of the "
+                  f"server CPU ({fmt(per_message, 2)} ms per message); the kefu processes "
+                  f"{each} s")
     print()
     print("generator CPU s (whole generator processes, connecting included; near the load's "
           "length means the generator, "

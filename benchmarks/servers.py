@@ -3,8 +3,10 @@
 Each target is a list of real processes on loopback: the framework floor
 (benchmarks/floor_server.py), ``kefu run`` on SQLite, or one or two ``kefu run``
 processes on PostgreSQL (tests/pg.py) with a throwaway Redis as message queue and
-rate-limit store.  Two processes are two ports for now, with the visitors split
-between them (nginx in front comes later, docs/deploy.md).  CPU time and RSS come
+rate-limit store.  ``kefu-pg2`` is two ports with the visitors split between them;
+``kefu-pg2-nginx`` puts a real nginx (tests/nginx.py, the config of docs/deploy.md) in
+front of the same two processes, so the load goes through one address as in production
+and the visitors come from many loopback addresses for nginx to hash.  CPU time and RSS come
 from /proc/<pid>/stat and /proc/<pid>/status rather than psutil: four numbers do not
 justify a dependency.
 """
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.live import LiveServer, ServerProcess, free_port, redis_server  # noqa: E402
+from tests.nginx import NginxServer  # noqa: E402
 
 FLOOR_SCRIPT = ROOT / "benchmarks" / "floor_server.py"
 #: Limits high enough that the benchmark never trips them (docs/protocol.md has the real ones).
@@ -59,27 +62,43 @@ class FloorServer(ServerProcess):
 
 
 class Target:
-    """The processes of one server under test: ``urls`` to connect to, ``pids`` to measure."""
+    """The processes of one server under test: ``urls`` to connect to, ``pids`` to measure.
 
-    def __init__(self, name, servers):
+    With a ``proxy`` (nginx) the visitors connect to it alone, from addresses of their own
+    (``spread_addresses``), and its CPU is counted apart (``proxy_cpu_seconds``) as well
+    as in the total.
+    """
+
+    def __init__(self, name, servers, proxy=None):
         self.name = name
         self.servers = servers
+        self.proxy = proxy
+        self.spread_addresses = proxy is not None
 
     @property
     def urls(self):
-        return [s.url for s in self.servers]
+        return [self.proxy.url] if self.proxy else [s.url for s in self.servers]
+
+    def process_cpu_seconds(self):
+        """CPU so far of each kefu process (how nginx split the load shows here)."""
+        return [cpu_seconds(pid) for pid in self.pids]
+
+    def proxy_cpu_seconds(self):
+        return sum(cpu_seconds(pid) for pid in self.proxy.pids) if self.proxy else 0.0
 
     @property
     def pids(self):
         return [s.proc.pid for s in self.servers]
 
     def cpu_seconds(self):
-        return sum(cpu_seconds(pid) for pid in self.pids)
+        return sum(cpu_seconds(pid) for pid in self.pids) + self.proxy_cpu_seconds()
 
     def rss_mb(self):
         return sum(rss_mb(pid) for pid in self.pids)
 
     def stop(self):
+        if self.proxy:
+            self.proxy.stop()
         for server in self.servers:
             server.stop()
 
@@ -87,7 +106,7 @@ class Target:
 class Stack:
     """Starts targets by name; PostgreSQL and Redis are started once, on first need."""
 
-    SERVERS = ("floor", "kefu-sqlite", "kefu-pg1", "kefu-pg2")
+    SERVERS = ("floor", "kefu-sqlite", "kefu-pg1", "kefu-pg2", "kefu-pg2-nginx")
 
     def __init__(self, workdir: Path, model_dir: Path, log):
         self.workdir, self.model_dir, self.log = Path(workdir), model_dir, log
@@ -124,17 +143,22 @@ class Stack:
             return Target(server, [FloorServer(self.workdir, mode).start()])
         env = dict(NO_LIMITS)
         processes = 1
+        behind_nginx = server.endswith("-nginx")
         if server.startswith("kefu-pg"):
             env.update(self._distributed())
-            processes = int(server[len("kefu-pg"):])
+            processes = int(server[len("kefu-pg"):].removesuffix("-nginx"))
+        if behind_nginx:
+            env["KEFU_TRUSTED_PROXIES"] = "1"
         servers = []
         try:
             for i in range(processes):  # one after the other: the first one migrates
                 instance = self.workdir / f"instance-{self.started}-{mode}-{i}"
                 servers.append(LiveServer(instance, self.model_dir, async_mode=mode,
                                           env=env).start())
+            proxy = (NginxServer([f"127.0.0.1:{s.port}" for s in servers]).start()
+                     if behind_nginx else None)
         except Exception:
             for s in servers:
                 s.stop()
             raise
-        return Target(server, servers)
+        return Target(server, servers, proxy)

@@ -20,6 +20,7 @@ def init_app(app):
     app.cli.add_command(deactivate_user_command)
     app.cli.add_command(train_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(nginx_config_command)
 
 
 def upgrade_database():
@@ -210,3 +211,15 @@ def deactivate_user_command(email):
     click.echo(f"Deactivated {changed.user['email']}; {len(changed.requeued)} open chat(s) "
                "went back to the queue")
     ended_sessions(changed.login_ids)
+
+
+@click.command("nginx-config")
+@click.option("--upstream", "upstreams", multiple=True, required=True, metavar="HOST:PORT",
+              help="A `kefu run` process; repeat for each.")
+@click.option("--listen", default="80", show_default=True)
+@click.option("--server-name", default="_", show_default=True)
+def nginx_config_command(upstreams, listen, server_name):
+    """Print the nginx site config for these kefu processes (docs/deploy.md)."""
+    from kefu.nginx import site_config
+
+    click.echo(site_config(upstreams, listen=listen, server_name=server_name), nl=False)

@@ -77,8 +77,25 @@ def service_error(error):
     return json_error(400, error.code, error.message)
 
 
+def trust_forwarded_scheme(app) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, take the scheme from ``X-Forwarded-Proto``.
+
+    A TLS-terminating nginx talks plain HTTP to kefu, so without this the links kefu
+    writes out in full (password reset links in mail and on the admin's page) would say
+    ``http://``.  Only the scheme: the address stays with :func:`client_address`, and the
+    host comes from ``Host``, which the proxy passes on.  With no trusted proxy the
+    header is ignored, as a client could send anything in it.
+    """
+    trusted = int(app.config["TRUSTED_PROXIES"])
+    if trusted:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=trusted, x_host=0)
+
+
 def init_app(app):
     """Send the security headers on every response; refuse unstorable text on every request."""
+    trust_forwarded_scheme(app)
     app.after_request(add_security_headers)
     app.before_request(refuse_unstorable_text)
     app.register_error_handler(ServiceError, service_error)

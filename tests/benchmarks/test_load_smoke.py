@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.nginx import MISSING, nginx_binary
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "load.py"
 
@@ -36,6 +40,24 @@ def test_load_benchmark_smoke_prints_kefu_and_floor_figures_with_no_lost_reply(
         assert row["p50_ms"] <= row["p99_ms"]
     floor, kefu = rows
     assert floor["rss_peak_mb"] < kefu["rss_peak_mb"]  # kefu holds a database and a model
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(nginx_binary() is None, reason=MISSING)
+def test_load_benchmark_drives_two_processes_through_one_nginx(tmp_path, trained_model_dir):
+    figures_file = tmp_path / "figures.json"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--smoke", "--model-dir", str(trained_model_dir),
+         "--servers", "kefu-pg2-nginx", "--visitors", "a=8", "--json", str(figures_file)],
+        capture_output=True, text=True, timeout=240, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "| eventlet | a: 8 visitors, closed loop | kefu-pg2-nginx |" in result.stdout
+    assert "nginx, eventlet, load a, kefu-pg2-nginx:" in result.stdout
+    [row] = json.loads(figures_file.read_text())["rows"]
+    assert row["processes"] == 2 and row["connected"] == 8 and row["refused"] == 0
+    assert row["sent"] > 0 and row["answered"] == row["sent"] == row["acked"]
+    assert row["lost"] == row["duplicated"] == 0
+    assert row["proxy_cpu_s"] > 0 and len(row["process_cpu_s"]) == 2  # through nginx
 
 
 def test_load_generator_counts_a_missing_answer_as_lost_and_a_second_one_as_duplicated(

@@ -101,6 +101,17 @@ def test_behind_a_trusted_proxy_its_forwarded_address_counts(app_factory):
     assert connected == [True, True, True, True, False]
 
 
+@pytest.mark.parametrize("trusted, scheme", [(0, "http"), (1, "https")])
+def test_the_forwarded_scheme_counts_only_behind_a_trusted_proxy(app_factory, trusted, scheme):
+    from flask import request, url_for
+
+    app = app_factory(TRUSTED_PROXIES=trusted)
+    with app.test_client() as http:  # keeps the request context of the last request
+        http.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+        assert request.scheme == scheme
+        assert url_for("auth.login", _external=True).startswith(f"{scheme}://")
+
+
 def test_the_agent_socket_refuses_a_page_from_another_origin(app):
     """Cross-site WebSocket hijacking: a foreign page must not ride the agent's cookie."""
     from kefu.extensions import socketio
