@@ -116,11 +116,12 @@ def verdict_of(bot, text: str, locale: str, intent: str | None):
     return bot.decide(text, locale=locale)
 
 
-def last_turns(conversation_id: int) -> list:
+def last_turns(conversation_id: int, connection=None) -> list:
     """``[(id, sender, bot action)]`` of the conversation's latest bot and system lines,
     newest first: what the policy counts (:func:`misses_in_a_row`) and whether the bot's
-    turn follows an offer (:func:`open_offer`), in one read."""
-    return db.session.execute(
+    turn follows an offer (:func:`open_offer`), in one read.  ``connection``: run it
+    there (Core, as the answered-turn path does) instead of through the session."""
+    return (connection or db.session).execute(
         select(Message.id, Message.sender, Message.bot_action)
         .where(Message.conversation_id == conversation_id,
                Message.sender.in_(("bot", "system")))
@@ -160,6 +161,21 @@ def store_turn(conversation: Conversation, reply_to: str, verdict, turn, *, bot,
         offer.reply_to, offer.bot_action = reply_to, "offer_form"
         db.session.commit()
         return [serialize_message(offer)]
+    reply = Message(conversation=conversation, sender="bot", reply_to=reply_to,
+                    **reply_values(verdict, turn, bot=bot, waiting=waiting))
+    db.session.add(reply)
+    db.session.commit()
+    return [serialize_message(reply)]
+
+
+#: The turns :func:`reply_values` writes: one bot line, no handoff, no form.
+SAID = ("answer", "suggest", "clarify", "offtopic", "small_talk")
+
+
+def reply_values(verdict, turn, *, bot, waiting=False) -> dict:
+    """The columns of the bot's line for a turn in :data:`SAID` (besides its conversation
+    and ``reply_to``): one recipe for the ORM path and the Core one
+    (:mod:`kefu.services.answered_turn`), so both store the same line."""
     lang = verdict.language
     extra = decision_extra(verdict)
     text, suggestions = verdict.text, extra["suggestions"]
@@ -178,13 +194,9 @@ def store_turn(conversation: Conversation, reply_to: str, verdict, turn, *, bot,
     if turn.action != "answer":
         extra.update(quick_replies=[], links=[], offer_human=turn.action != "small_talk")
     extra["suggestions"] = suggestions
-    reply = Message(
-        conversation=conversation, sender="bot", text=text, reply_to=reply_to,
-        intent=verdict.intent if turn.action in ("answer", "suggest") else None,
-        confidence=round(float(verdict.confidence), 4), bot_action=turn.action, extra=extra)
-    db.session.add(reply)
-    db.session.commit()
-    return [serialize_message(reply)]
+    return {"text": text, "intent": verdict.intent if turn.action in ("answer", "suggest")
+            else None, "confidence": round(float(verdict.confidence), 4),
+            "bot_action": turn.action, "extra": extra}
 
 
 def topics(bot, lang: str) -> list:
