@@ -6,6 +6,7 @@ conversation from the public id in its token, commits, and returns an
 :class:`~kefu.services.outcomes.Outcome` naming what to send to whom.  A message is
 committed before it is acknowledged, and a bot failure never loses it.
 """
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -68,7 +69,7 @@ def post_message(public_id: str, client_msg_id: str, text: str,
     """
     bot = bot_turns.ready_bot()  # before any query: see ready_bot
     answered = answered_turn.store(public_id, client_msg_id, text, intent, bot) \
-        if bot is not None else None
+        if bot is not None and current_app.config["ANSWERED_TURN_ON_CORE"] else None
     if answered is not None:  # the common case, on Core in one transaction
         conversation, stored, replies = answered
         outcome = _answered(conversation, stored, replies, "bot")
@@ -91,8 +92,11 @@ def post_message(public_id: str, client_msg_id: str, text: str,
                       intent=intent or None)
     db.session.add(message)
     language.note_visitor_text(conversation, text)
-    visitors.note_seen(visitor)
     try:
+        # On PostgreSQL the conversation's row (its UPDATE, the message's insert) is locked
+        # before the visitor's, as on the Core path and the claim: one order, no deadlock.
+        db.session.flush()
+        visitors.note_seen(visitor)
         db.session.commit()
     except IntegrityError:  # a resend (the unique client_msg_id), or a race from another tab
         db.session.rollback()
