@@ -49,11 +49,21 @@ from kefu.services.wire import serialize_message
 
 _v, _c, _m = Visitor.__table__.c, Conversation.__table__.c, Message.__table__.c
 
-#: The visitor and its open conversation (the partial unique index allows one).
+#: The conversation's latest bot or system line: when it ends any row of misses (an
+#: answer, a notice), it is all the policy needs, and the full read of
+#: :func:`bot_turns.last_turns` is skipped.
+_LATEST_TURN = (select(_m.id).where(_m.conversation_id == _c.id,
+                                    _m.sender.in_(("bot", "system")))
+                .order_by(_m.id.desc()).limit(1).scalar_subquery())
+_t = Message.__table__.alias("latest_turn")
+#: The visitor, its open conversation (the partial unique index allows one) and the
+#: conversation's latest turn, in one SELECT.
 READ = (select(_v.id, _v.locale, _v.name, _v.last_seen, _c.id, _c.state, _c.language,
-               _c.created_at, _c.agent_read_up_to, _c.assigned_agent_id)
+               _c.created_at, _c.agent_read_up_to, _c.assigned_agent_id,
+               _t.c.id, _t.c.sender, _t.c.bot_action)
         .select_from(Visitor.__table__.outerjoin(
-            Conversation.__table__, and_(_c.visitor_id == _v.id, _c.state.in_(OPEN_STATES))))
+            Conversation.__table__, and_(_c.visitor_id == _v.id, _c.state.in_(OPEN_STATES)))
+            .outerjoin(_t, _t.c.id == _LATEST_TURN))
         .where(_v.public_id == bindparam("public_id"))
         .order_by(_c.id.desc()).limit(1))
 _spoke_at = bindparam("spoke_at", type_=UTCDateTime())
@@ -114,23 +124,30 @@ def store(public_id: str, client_msg_id: str, text: str, intent: str | None, bot
     """``(conversation, visitor line, [bot line])`` in wire form, committed; or None.
 
     None means nothing was written and the ORM path must take the message (see the
-    module's docstring for when).
+    module's docstring for when).  The connection is the engine's, not the session's:
+    the session's transaction bookkeeping cost more than these statements.
     """
-    connection = db.session.connection()
+    with db.engine.connect() as connection:  # one checkout; rolled back unless committed
+        return _store(connection, public_id, client_msg_id, text, intent, bot)
+
+
+def _store(connection, public_id, client_msg_id, text, intent, bot):
     row = connection.execute(READ, {"public_id": public_id}).first()
     if row is None or row[5] != "bot":
-        return _nothing()
-    visitor_id, locale, name, last_seen, cid, _, lang, created_at, read_up_to, agent = row
-    turns = bot_turns.last_turns(cid, connection)
+        return None
+    visitor_id, locale, name, last_seen, cid, _, lang, created_at, read_up_to, agent = row[:10]
+    turns = [tuple(row[10:])] if row[10] is not None else []
+    if turns and turns[0][1] == "bot" and turns[0][2] in policy.MISSES + policy.NEUTRAL:
+        turns = bot_turns.last_turns(cid, connection)  # a row of misses may go further back
     rules = policy.Rules.current()
     try:
         verdict = bot_turns.verdict_of(bot, text, locale, intent)
         turn = policy.bot_turn(verdict, misses=bot_turns.misses_in_a_row(turns), rules=rules)
         if turn.action not in bot_turns.SAID:
-            return _nothing()
+            return None
         values = bot_turns.reply_values(verdict, turn, bot=bot)
     except Exception:  # the ORM path hands the chat to a person (bot_error)
-        return _nothing()
+        return None
     now = utcnow()
     reply_at = utcnow()  # the bot's line comes after the visitor's, and is bot_spoke_at
     visitor_line = {"conversation_id": cid, "visitor_id": visitor_id, "sender": "visitor",
@@ -138,32 +155,27 @@ def store(public_id: str, client_msg_id: str, text: str, intent: str | None, bot
                     "intent": intent or None, "created_at": now}
     reply = {"conversation_id": cid, "sender": "bot", "reply_to": client_msg_id, **values,
              "miss_key": miss_key_of(text) if miss_kind(values["bot_action"],
-                                                         values["extra"]) else None}
+                                                         values["extra"]) else None,
+             "created_at": reply_at}
     try:
         if connection.execute(TOUCH, {"cid": cid, "spoke_at": reply_at, "lang":
                                       language.after_visitor_text(lang, locale, text)}
                               ).rowcount != 1:
-            return _nothing()  # an agent took the chat over in between
+            return None  # an agent took the chat over in between
         visitor_line["id"] = connection.execute(LINE, visitor_line).inserted_primary_key[0]
     except IntegrityError:  # sent before: the ORM path answers the resend
-        return _nothing()
+        return None
     offer = bot_turns.open_offer(turns)
     if offer is not None:  # the visitor tapped one of the offered intents, or rephrased
-        inbox.take_offer(offer, {intent, verdict.intent if turn.action == "answer" else None})
-    reply["created_at"] = reply_at
+        inbox.take_offer(offer, {intent, verdict.intent if turn.action == "answer" else None},
+                         connection)
     reply["id"] = connection.execute(LINE, reply).inserted_primary_key[0]
     if last_seen is None or now - last_seen >= visitors.SEEN_PRECISION:
         connection.execute(SEEN, {"vid": visitor_id, "seen": now})
-    db.session.commit()
+    connection.commit()
     conversation = ConversationRow(cid, "bot", created_at, read_up_to, agent,
                                    VisitorRow(public_id, name, locale))
     return conversation, _wire(visitor_line), [_wire(reply)]
-
-
-def _nothing():
-    """Nothing was written: end the reads, so the ORM path starts afresh."""
-    db.session.rollback()
-    return None
 
 
 def _wire(values: dict) -> dict:

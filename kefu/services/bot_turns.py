@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from kefu import i18n
 from kefu.extensions import db
@@ -116,16 +116,22 @@ def verdict_of(bot, text: str, locale: str, intent: str | None):
     return bot.decide(text, locale=locale)
 
 
+#: The statement of :func:`last_turns`, built once: every answered message runs it, and
+#: building it (ORM attributes, coercions) cost more than running it.
+_LAST_TURNS = (select(Message.__table__.c.id, Message.__table__.c.sender,
+                      Message.__table__.c.bot_action)
+               .where(Message.__table__.c.conversation_id == bindparam("conversation_id"),
+                      Message.__table__.c.sender.in_(("bot", "system")))
+               .order_by(Message.__table__.c.id.desc()).limit(20))
+
+
 def last_turns(conversation_id: int, connection=None) -> list:
     """``[(id, sender, bot action)]`` of the conversation's latest bot and system lines,
     newest first: what the policy counts (:func:`misses_in_a_row`) and whether the bot's
     turn follows an offer (:func:`open_offer`), in one read.  ``connection``: run it
     there (Core, as the answered-turn path does) instead of through the session."""
     return (connection or db.session).execute(
-        select(Message.id, Message.sender, Message.bot_action)
-        .where(Message.conversation_id == conversation_id,
-               Message.sender.in_(("bot", "system")))
-        .order_by(Message.id.desc()).limit(20)).all()
+        _LAST_TURNS, {"conversation_id": conversation_id}).all()
 
 
 def misses_in_a_row(turns: list) -> int:
