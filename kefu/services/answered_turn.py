@@ -53,7 +53,7 @@ _v, _c, _m = Visitor.__table__.c, Conversation.__table__.c, Message.__table__.c
 #: answer, a notice), it is all the policy needs, and the full read of
 #: :func:`bot_turns.last_turns` is skipped.
 _LATEST_TURN = (select(_m.id).where(_m.conversation_id == _c.id,
-                                    _m.sender.in_(("bot", "system")))
+                                    or_(_m.sender == "bot", _m.sender == "system"))
                 .order_by(_m.id.desc()).limit(1).scalar_subquery())
 _t = Message.__table__.alias("latest_turn")
 #: The visitor, its open conversation (the partial unique index allows one) and the
@@ -62,7 +62,9 @@ READ = (select(_v.id, _v.locale, _v.name, _v.last_seen, _c.id, _c.state, _c.lang
                _c.created_at, _c.agent_read_up_to, _c.assigned_agent_id,
                _t.c.id, _t.c.sender, _t.c.bot_action)
         .select_from(Visitor.__table__.outerjoin(
-            Conversation.__table__, and_(_c.visitor_id == _v.id, _c.state.in_(OPEN_STATES)))
+            Conversation.__table__,
+            # equalities, not IN: an IN list is expanded into the SQL on every execution
+            and_(_c.visitor_id == _v.id, or_(*(_c.state == s for s in OPEN_STATES))))
             .outerjoin(_t, _t.c.id == _LATEST_TURN))
         .where(_v.public_id == bindparam("public_id"))
         .order_by(_c.id.desc()).limit(1))

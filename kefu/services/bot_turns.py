@@ -12,11 +12,11 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from kefu import i18n
 from kefu.extensions import db
-from kefu.models import Conversation, Message, utcnow
+from kefu.models import Conversation, Message, lock_conversation, utcnow
 from kefu.services import escalation, inbox, lifecycle, policy, queue, settings
 from kefu.services.bot_bridge import current_bot
 from kefu.services.notices import system_notice
@@ -93,6 +93,7 @@ def answer(conversation: Conversation, message: Message, locale: str,
             return []  # already waiting for a person: nothing more to do
     if turn is not None and turn.action == "silent":
         return []
+    lock_conversation(db.session.connection(), conversation.id)  # before the line: one order
     if not claim_reply(message_id) or conversation.state != state:
         db.session.rollback()
         return []
@@ -121,7 +122,9 @@ def verdict_of(bot, text: str, locale: str, intent: str | None):
 _LAST_TURNS = (select(Message.__table__.c.id, Message.__table__.c.sender,
                       Message.__table__.c.bot_action)
                .where(Message.__table__.c.conversation_id == bindparam("conversation_id"),
-                      Message.__table__.c.sender.in_(("bot", "system")))
+                      # equalities, not IN: an IN list is expanded on every execution
+                      or_(Message.__table__.c.sender == "bot",
+                          Message.__table__.c.sender == "system"))
                .order_by(Message.__table__.c.id.desc()).limit(20))
 
 
@@ -242,11 +245,15 @@ def top_guesses(bot, text: str, lang: str) -> list:
 
 
 def decision_extra(decision) -> dict:
-    """What a bot message keeps of the decision besides its text: for the widget's buttons."""
-    d = decision.to_dict()
+    """What a bot message keeps of the decision besides its text: for the widget's buttons.
+
+    The fields as ``Decision.to_dict`` gives them, read directly: ``to_dict`` copies the
+    whole decision (``dataclasses.asdict``), a tenth of a millisecond per message.
+    """
     return {
-        "language": d.get("language"),
-        "suggestions": list(d.get("suggestions") or []),
-        "quick_replies": list(d.get("quick_replies") or []),
-        "links": list(d.get("links") or []),
+        "language": decision.language,
+        "suggestions": [{"intent": s.intent, "title": s.title, "confidence": float(s.confidence)}
+                        for s in decision.suggestions],
+        "quick_replies": list(decision.quick_replies),
+        "links": [dict(link) for link in decision.links],
     }
