@@ -213,8 +213,8 @@ def main(argv=None):
     workers = [Tree(t, args) for t in trees]
     try:
         for w in workers:
-            log(f"{w.path} (kefu from {w.ready['kefu']}): {w.ready['questions']} questions the bot answers outright; "
-                f"warming up with {args.warmup}")
+            log(f"{w.path} (kefu from {w.ready['kefu']}): {w.ready['questions']} questions "
+                f"the bot answers outright; warming up with {args.warmup}")
             w.ask(f"run {args.warmup}")
         for run in range(args.runs):
             for w in workers:

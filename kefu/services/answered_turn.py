@@ -4,10 +4,11 @@ Nearly every visitor message arrives in a conversation the bot holds and gets on
 line back (an answer, a "did you mean", small talk ...).  On the ORM path that message
 cost about 7 ms of CPU, 3 of them in SQLAlchemy's unit of work, its flushes, refreshes
 and result objects (docs/benchmarks.md, issue 12).  Here the same turn is a handful of
-prepared Core statements on the session's one connection:
+prepared Core statements on one connection of the engine:
 
-1. read the visitor and its open conversation (one SELECT) and the conversation's last
-   bot and system turns (one SELECT, :func:`kefu.services.bot_turns.last_turns`);
+1. read the visitor, its open conversation and the conversation's latest bot or system
+   turn (one SELECT); only when that turn is a miss or a neutral one does the policy need
+   the turns before it (:func:`kefu.services.bot_turns.last_turns`, one more SELECT);
 2. the bot thinks and the policy decides (no write has started, so no write lock is held);
 3. in one transaction: UPDATE the conversation (``state = 'bot'`` still, its language,
    ``bot_spoke_at``), INSERT the visitor's line already ``answered``, take the "did you
@@ -24,9 +25,9 @@ from :func:`language.after_visitor_text`, ``last_seen`` at most once per
 ``visitors.SEEN_PRECISION``.
 
 Locks (PostgreSQL): the conversation's row is the first row written, by the conditional
-UPDATE, as the claim, the takeover and the ORM path's message insert lock it first
-(``_commit_in_id_order``); the visitor's row comes last.  A rival that moved the chat
-out of ``bot`` first makes the UPDATE match nothing.
+UPDATE, as every other writer of a chat takes it first (:func:`kefu.models.lock_conversation`:
+the claim, the takeover, the ORM path's inserts); the visitor's row comes last.  A rival
+that moved the chat out of ``bot`` first makes the UPDATE match nothing.
 
 Anything else returns None before anything is written, and the caller takes the ORM
 path (:func:`kefu.services.visitor_actions.post_message`): no open conversation yet, a

@@ -112,8 +112,8 @@ def test_the_core_path_stores_what_the_orm_path_stores(app, visitor):
 
     # The script went as planned: the policy's turn per message, on both paths.
     for _, acks, got in (orm, core):
-        actions = [[m["action"] for name, m in g if name == "message" and m["sender"] != "visitor"]
-                   for g in got]
+        actions = [[m["action"] for name, m in g
+                    if name == "message" and m["sender"] != "visitor"] for g in got]
         assert actions == [[a] for _, a in SCRIPT] + [[]]
         assert all(a["ok"] for a in acks) and acks[-1]["duplicate"] is True
     assert _plain(core[1]) == _plain(orm[1])  # the acks
