@@ -8,7 +8,7 @@ path's, on both).  Their stored lines, conversations, events and what the visito
 received must be the same, apart from ids and times; tests/kefu/test_postgres.py runs
 this on PostgreSQL too.
 """
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from kefu.extensions import db
 from kefu.models import Conversation, ConversationEvent, Message, miss_key_of
@@ -32,6 +32,8 @@ LINE_COLUMNS = ("sender", "text", "client_msg_id", "answered", "reply_to", "inte
                 "confidence", "bot_action", "extra", "helpful", "miss_key", "sender_user_id")
 CHAT_COLUMNS = ("state", "language", "assigned_agent_id", "handoff_reason",
                 "first_handoff_reason", "rating", "visitor_read_up_to", "agent_read_up_to")
+#: Columns that name this chat's rows, its visitor and its times.
+RAW_OWN = ("id", "conversation_id", "visitor_id", "created_at", "voted_at")
 #: Fields of the wire form that differ between two chats by construction.
 OWN = ("id", "conversation_id", "created_at")
 
@@ -76,9 +78,15 @@ def _stored(public_id):
     events = db.session.scalars(select(ConversationEvent).where(
         ConversationEvent.conversation_id == chat.id).order_by(ConversationEvent.id)).all()
     bot_times = [m.created_at for m in lines if m.sender == "bot"]
+    # As stored, without the columns' types: a JSON 'null' is not a NULL, a string not a time.
+    raw = db.session.execute(text(
+        "SELECT * FROM messages WHERE conversation_id = :c ORDER BY id"), {"c": chat.id})
+    stored = [{k: v for k, v in row.items() if k not in RAW_OWN}
+              for row in raw.mappings()]
     return {
         "lines": [tuple(getattr(m, c) for c in LINE_COLUMNS) + (m.visitor_id is not None,)
                   for m in lines],
+        "stored": stored,
         "chat": {c: getattr(chat, c) for c in CHAT_COLUMNS},
         # The figures (0014): set from the lines, whichever path stored them.
         "bot_spoke_at is the first bot line": chat.bot_spoke_at == min(bot_times),
