@@ -4,9 +4,9 @@ Two visitors of one app tell the bot the same script, one with the Core path
 (kefu/services/answered_turn.py) switched off: every turn the bot says one line back
 (answers, small talk, "did you mean" and the visitor taking it, off-topic, "I can help
 with ..."), a resend, and repeated misses offered the leave-a-message form (the ORM
-path's, on both).  Their stored lines, conversations, events and what the visitor
-received must be the same, apart from ids and times; tests/kefu/test_postgres.py runs
-this on PostgreSQL too.
+path's, on both).  Their stored lines, conversations, events, what the visitor received
+and the supervising agent's cards must be the same, apart from ids and times;
+tests/kefu/test_postgres.py runs this on PostgreSQL too.
 """
 from sqlalchemy import event, select, text
 
@@ -38,11 +38,13 @@ RAW_OWN = ("id", "conversation_id", "visitor_id", "created_at", "voted_at")
 OWN = ("id", "conversation_id", "created_at")
 
 
-def _talk(app, visitor, *, core: bool):
-    """Run the script on a new visitor; returns (public id, acks, events it received)."""
+def _talk(app, visitor, agent, *, core: bool):
+    """Run the script on a new visitor; returns (public id, acks, events it received,
+    events the agent received)."""
     app.config["ANSWERED_TURN_ON_CORE"] = core
     sio = visitor()
     public_id = session_of(sio)["visitor_id"]
+    received(agent.sio, "/agent")
     acks, got, offered = [], [], None
     for n, (text, _) in enumerate(SCRIPT):
         extra = {}
@@ -55,7 +57,7 @@ def _talk(app, visitor, *, core: bool):
             offered = bot[-1]["suggestions"][0]
     acks.append(send(sio, SCRIPT[1][0], client_msg_id="s1"))  # a resend: a duplicate
     got.append(received(sio))
-    return public_id, acks, got
+    return public_id, acks, got, received(agent.sio, "/agent")
 
 
 def _plain(value):
@@ -99,7 +101,7 @@ def _stored(public_id):
     }
 
 
-def test_the_core_path_stores_what_the_orm_path_stores(app, visitor):
+def test_the_core_path_stores_what_the_orm_path_stores(app, visitor, desk):
     from kefu.services import settings
     from kefu.services.bot_bridge import current_bot
 
@@ -114,18 +116,22 @@ def test_the_core_path_stores_what_the_orm_path_stores(app, visitor):
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute",
                      lambda conn, cursor, sql, *a: statements.append(sql.split()[0].upper()))
-    orm = _talk(app, visitor, core=False)
+    agent = desk()  # supervising: every bot turn's card; away, so misses offer the form
+    assert agent.call("presence", {"status": "away"})["ok"] is True
+    orm = _talk(app, visitor, agent, core=False)
     orm_statements, statements[:] = list(statements), []
-    core = _talk(app, visitor, core=True)
+    core = _talk(app, visitor, agent, core=True)
 
     # The script went as planned: the policy's turn per message, on both paths.
-    for _, acks, got in (orm, core):
+    for _, acks, got, _ in (orm, core):
         actions = [[m["action"] for name, m in g
                     if name == "message" and m["sender"] != "visitor"] for g in got]
         assert actions == [[a] for _, a in SCRIPT] + [[]]
         assert all(a["ok"] for a in acks) and acks[-1]["duplicate"] is True
     assert _plain(core[1]) == _plain(orm[1])  # the acks
     assert _plain(core[2]) == _plain(orm[2])  # every event the visitor received
+    assert [name for name, _ in orm[3]].count("bot_chat") == len(SCRIPT)  # a card a turn
+    assert _plain(core[3]) == _plain(orm[3])  # and the agent (the supervision cards)
     with app.app_context():
         orm_rows, core_rows = _stored(orm[0]), _stored(core[0])
     assert core_rows == orm_rows
