@@ -66,6 +66,10 @@ class Defaults:
     #: How often each process asks whether the desk settings changed (one primary-key
     #: read); a change made in another process is seen within this many seconds.
     SETTINGS_CHECK_SECONDS = 1.0
+    #: An answered visitor message takes the Core path in one transaction
+    #: (kefu/services/answered_turn.py); false sends every message the ORM way, which the
+    #: tests compare it with and benchmarks/hotpath.py can measure in the same tree.
+    ANSWERED_TURN_ON_CORE = True
     #: Outgoing mail (password reset links, answers to left messages).  No MAIL_SERVER:
     #: no email at all, and the pages and the widget say so instead of promising one.
     MAIL_SERVER = None

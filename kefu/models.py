@@ -381,13 +381,24 @@ def _commit_in_id_order(mapper, connection, message) -> None:
     writers, so its ids commit in order; other chats are not held up.  SQLite has one
     writer at a time, so its ids already commit in order.
     """
-    if connection.dialect.name != "postgresql":
-        return
     conversation_id = message.conversation_id
     if conversation_id is None and message.conversation is not None:
         conversation_id = message.conversation.id
-    connection.execute(select(Conversation.id).where(Conversation.id == conversation_id)
-                       .with_for_update())
+    lock_conversation(connection, conversation_id)
+
+
+def lock_conversation(connection, conversation_id: int) -> None:
+    """On PostgreSQL, take the conversation's row lock: the first lock of every write to a chat.
+
+    The claim of a reply (an UPDATE of the visitor's line), the lines' inserts, the Core
+    path's UPDATE of the conversation (kefu.services.answered_turn): when each takes the
+    conversation's row before any message row, two of them never wait for each other in
+    opposite orders (a resend claiming its line while the Core path, holding the
+    conversation, waited on that line's unique key deadlocked).  SQLite has one writer.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(Conversation.id).where(Conversation.id == conversation_id)
+                           .with_for_update())
 
 
 class ConversationEvent(db.Model):

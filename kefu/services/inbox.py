@@ -98,21 +98,23 @@ def missed_lines(*, since=None, conversations=None, voted=True) -> list:
     return [row for row in missed if row[3] is not None] + sent_by_agents(since, conversations)
 
 
-def take_offer(offer_id: int, intents: set) -> bool:
+def take_offer(offer_id: int, intents: set, connection=None) -> bool:
     """The visitor's line right after offer ``offer_id`` went to ``intents``: taken if offered.
 
     Taken means the visitor tapped one of the offered intents, or the bot's turn on their
     next line answered with one (a rephrasing the bot then placed): the offer is then no
-    miss, and loses its ``miss_key``.  The caller commits, with the bot's turn.
+    miss, and loses its ``miss_key``.  The caller commits, with the bot's turn (on
+    ``connection`` when it gives one: the Core path's transaction).
     """
-    extra = db.session.scalar(select(Message.extra).where(
+    run = connection or db.session
+    extra = run.scalar(select(Message.extra).where(
         Message.id == offer_id, Message.bot_action == "suggest", Message.miss_key.is_not(None)))
     offered = {s.get("intent") for s in (extra if isinstance(extra, dict) else {})
                .get("suggestions") or [] if isinstance(s, dict)}
     if not offered & (set(intents) - {None}):
         return False
-    db.session.execute(update(Message).where(Message.id == offer_id).values(miss_key=None)
-                       .execution_options(synchronize_session=False))
+    run.execute(update(Message).where(Message.id == offer_id).values(miss_key=None)
+                .execution_options(synchronize_session=False))
     return True
 
 

@@ -18,4 +18,11 @@ def notice_language(conversation: Conversation) -> str:
 
 def note_visitor_text(conversation: Conversation, text: str) -> None:
     """A visitor wrote ``text``: notices follow its language from now on."""
-    conversation.language = message_language(text, notice_language(conversation))
+    conversation.language = after_visitor_text(conversation.language,
+                                               conversation.visitor.locale, text)
+
+
+def after_visitor_text(language: str | None, locale: str, text: str) -> str:
+    """The conversation's language once the visitor wrote ``text``, from its columns
+    (``language``, the visitor's ``locale``): the rule of both write paths."""
+    return message_language(text, language or i18n.pick_language(locale))

@@ -11,6 +11,10 @@ import pytest
 
 from kefu import create_app
 from tests.conftest import make_config
+from tests.kefu.test_answered_turn import (  # noqa: F401
+    test_a_chat_an_agent_took_over_is_left_to_the_orm_path_and_the_bot_says_nothing,
+    test_the_core_path_stores_what_the_orm_path_stores,
+)
 from tests.kefu.test_assignment import (  # noqa: F401  (collected again, on PostgreSQL)
     test_rivals_claiming_at_the_same_instant_exactly_one_wins,
     test_two_agents_claim_over_sockets_and_one_wins,

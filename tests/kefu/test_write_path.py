@@ -99,3 +99,32 @@ def test_event_limits_in_memory_start_no_thread_and_still_limit():
     assert threading.active_count() == before
     assert allowed == [True] * 20 + [False] * 5
     assert limiter.hit("20 per 10 seconds", "message", "v2") is True
+
+
+def test_an_answered_message_is_one_read_and_one_write_transaction_on_one_connection(
+        app_factory):
+    """The Core path (kefu/services/answered_turn.py): the chat the bot holds answers in
+    one checkout, one SELECT and one commit of the two lines and the conversation."""
+    from kefu.extensions import socketio
+
+    # The settings' version is read once a second, which would be a second checkout.
+    app = app_factory(SETTINGS_CHECK_SECONDS=3600)
+    sio = socketio.test_client(app, namespace="/visitor", auth={"locale": "en"},
+                               flask_test_client=app.test_client())
+    session_of(sio)
+    send(sio, "how do I reset my password")  # the first message opens the chat (ORM path)
+    with app.app_context():
+        log = _transactions(db.engine)
+        event.listen(db.engine.pool, "checkout", lambda *a: log.append("CHECKOUT"))
+    ack = send(sio, "怎么退货", client_msg_id="c")
+    assert ack["ok"] is True and ack["duplicate"] is False
+    assert log.count("CHECKOUT") == 1 and log.count("COMMIT") == 1, log
+    assert log.count("SELECT") == 1 and _write_transactions(log) == 1, log
+    assert sorted(e for e in log if e in WRITES) == ["INSERT", "INSERT", "UPDATE"], log
+    with app.app_context():
+        stored = db.session.scalars(db.select(Message).where(Message.client_msg_id == "c")).one()
+        reply = db.session.scalars(db.select(Message).where(Message.reply_to == "c")).one()
+        assert stored.answered is True and reply.bot_action == "answer"
+    sio.disconnect("/visitor")
+    with app.app_context():
+        db.engine.dispose()
