@@ -10,6 +10,7 @@ import pytest
 
 from kefu import create_app
 from kefu.config import PROJECT_ROOT
+from tests.live import TEST_PASSWORD_HASH_METHOD
 
 INTENTS_DIR = PROJECT_ROOT / "intents"
 SECRET = "test-secret-key-not-for-production"
@@ -34,6 +35,7 @@ def make_config(instance: Path, model_dir: Path, **extra) -> dict:
         "MODEL_DIR": str(model_dir),
         "ASYNC_MODE": "threading",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     }
     config.update(extra)
     return config
