@@ -24,6 +24,7 @@ from kefu.services import mail, ratelimit, users
 from kefu.services.errors import ServiceError
 from kefu.signals import sessions_revoked
 
+
 @functools.cache
 def unknown_email_hash(method):
     """Checked for an unknown email, so that it costs as long as a wrong password does
