@@ -134,7 +134,8 @@ def live_server(tmp_path_factory, trained_model_dir):
     # Every browser test logs a new agent in from 127.0.0.1: about 17 logins in two minutes,
     # more than the production limit of 10 a minute per address once the suite got faster
     # (the 11th got the 429 page and never reached /agent/).  That limit is checked by
-    # tests/kefu/test_auth.py and test_login_page.py; here it would only make the browser tests depend on speed.
+    # tests/kefu/test_auth.py and test_login_page.py; here it would only make the browser
+    # tests depend on their speed.
     server = LiveServer(tmp_path_factory.mktemp("live-instance"), trained_model_dir,
                         env={"KEFU_LOGIN_RATE_LIMIT": "1000 per minute"}).start()
     yield server
