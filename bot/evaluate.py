@@ -23,6 +23,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from bot.classifier import FaqClassifier
 from bot.decision import threshold_curve
+from bot.embedding_store import EmbeddingStore
 from bot.engine import fit_parts
 from bot.intents import load_intents
 
@@ -53,7 +54,7 @@ def evaluate(intents_dir, *, folds=5, progress=None, encoder="auto") -> dict:
     intents = load_intents(intents_dir)
     clf, _, thresholds, evidence = fit_parts(
         intents, classifier=FaqClassifier(calibration_folds=folds, encoder=encoder),
-        progress=progress)
+        progress=progress, embedding_store=EmbeddingStore.seed_only())
     confidence = evidence["confidence"]
     inscope = ~evidence["offtopic"]
     truth = evidence["labels"][inscope]

@@ -80,6 +80,10 @@ class Defaults:
     MAIL_PASSWORD = None
     MAIL_FROM = "kefu <kefu@localhost>"
     MAIL_TIMEOUT = 10
+    #: werkzeug's ``generate_password_hash`` method for new passwords ("scrypt" is werkzeug's
+    #: default, scrypt:32768:8:1).  The test suite lowers the cost (tests/live.py); a check
+    #: costs what the stored hash says, so a cheap method in production is a weak one.
+    PASSWORD_HASH_METHOD = "scrypt"
     #: How long an emailed password reset link works, in seconds (it also works only once).
     PASSWORD_RESET_MAX_AGE = 3600
     #: The FAQ studio reads and writes intent files up to this size.

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Optional
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
@@ -21,6 +22,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.text import normalize
 from kefu.extensions import Base, db  # noqa: F401  (Base: the metadata of every table)
+
+
+def password_hash_method() -> str:
+    """The app's ``PASSWORD_HASH_METHOD``, or werkzeug's default outside an app."""
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
 
 
 def utcnow() -> datetime:
@@ -105,8 +111,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash, never the password."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted hash, never the password (``PASSWORD_HASH_METHOD``'s cost)."""
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""

@@ -10,6 +10,7 @@ import pytest
 
 from kefu import create_app
 from kefu.config import PROJECT_ROOT
+from tests.live import TEST_PASSWORD_HASH_METHOD
 
 INTENTS_DIR = PROJECT_ROOT / "intents"
 SECRET = "test-secret-key-not-for-production"
@@ -34,6 +35,7 @@ def make_config(instance: Path, model_dir: Path, **extra) -> dict:
         "MODEL_DIR": str(model_dir),
         "ASYNC_MODE": "threading",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     }
     config.update(extra)
     return config
@@ -129,7 +131,13 @@ def live_server(tmp_path_factory, trained_model_dir):
     """``kefu run`` with eventlet on a free port, shared by the live tests of a session."""
     from tests.live import LiveServer
 
-    server = LiveServer(tmp_path_factory.mktemp("live-instance"), trained_model_dir).start()
+    # Every browser test logs a new agent in from 127.0.0.1: about 17 logins in two minutes,
+    # more than the production limit of 10 a minute per address once the suite got faster
+    # (the 11th got the 429 page and never reached /agent/).  That limit is checked by
+    # tests/kefu/test_auth.py and test_login_page.py; here it would only make the browser
+    # tests depend on their speed.
+    server = LiveServer(tmp_path_factory.mktemp("live-instance"), trained_model_dir,
+                        env={"KEFU_LOGIN_RATE_LIMIT": "1000 per minute"}).start()
     yield server
     server.stop()
 

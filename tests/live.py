@@ -18,6 +18,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Tests hash passwords at a 32nd of production's scrypt cost (werkzeug's default is
+#: scrypt:32768:8:1): a user made or a login checked costs about 4 ms instead of 100 ms.
+#: Every app of the suite uses it (tests/conftest.py's make_config, live servers here);
+#: tests/kefu/test_app_factory.py checks that production keeps the full cost.
+TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+
 #: The identity secret of every live server: host pages in tests sign their users with it.
 LIVE_IDENTITY_SECRET = "live-identity-secret"
 
@@ -90,6 +96,7 @@ class LiveServer(ServerProcess):
                     "KEFU_SECRET_KEY": "live-test-secret", "KEFU_MODEL_DIR": str(model_dir),
                     "KEFU_ASYNC_MODE": async_mode, "KEFU_ADMIN_EMAIL": "admin@example.com",
                     "KEFU_IDENTITY_SECRET": LIVE_IDENTITY_SECRET,
+                    "KEFU_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
                     **(env or {})}
 
     def start(self, timeout=60):

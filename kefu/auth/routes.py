@@ -5,6 +5,7 @@ cookies carry, so every way out (logout, "log out everywhere", a new password,
 deactivation) takes effect at once on every copy of the cookie and every socket.
 Failed logins are limited per address (Flask-Limiter) and per account.
 """
+import functools
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -16,15 +17,19 @@ from kefu.auth import bp
 from kefu.auth.access import home_of
 from kefu.auth.forms import ForgotForm, LoginForm, PasswordForm, ResetForm
 from kefu.extensions import db, limiter
-from kefu.models import LoginSession, User, utcnow
+from kefu.models import LoginSession, User, password_hash_method, utcnow
 from kefu.pages_i18n import error_text, t
 from kefu.security import client_address
 from kefu.services import mail, ratelimit, users
 from kefu.services.errors import ServiceError
 from kefu.signals import sessions_revoked
 
-#: Checked for an unknown email, so that it costs as long as a wrong password does.
-UNKNOWN_EMAIL_HASH = generate_password_hash("kefu: no account has this password")
+
+@functools.cache
+def unknown_email_hash(method):
+    """Checked for an unknown email, so that it costs as long as a wrong password does
+    (made at the cost of the app's ``PASSWORD_HASH_METHOD``, once per process)."""
+    return generate_password_hash("kefu: no account has this password", method=method)
 
 
 def _safe_next(target):
@@ -57,7 +62,8 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
         if user is None:
-            check_password_hash(UNKNOWN_EMAIL_HASH, form.password.data)  # same time as a user
+            check_password_hash(unknown_email_hash(password_hash_method()),
+                                form.password.data)  # same time as a user
             flash(t("wrong_login"), "error")  # never which of email or password was wrong
         elif not user.check_password(form.password.data):
             flash(t("wrong_login"), "error")

@@ -69,6 +69,29 @@ def test_file_of_another_encoder_version_or_a_corrupt_file_is_ignored_and_rewrit
     assert store.last_misses == 0
 
 
+def test_a_seed_file_is_read_for_texts_the_store_lacks_and_never_written(tmp_path, monkeypatch):
+    from bot.embedding_store import SEED_ENV_VAR
+
+    seed = EmbeddingStore(tmp_path / "seed" / EMBEDDINGS_FILE)
+    first = seed.encode(ENCODER, TEXTS[:2])
+    seed_bytes = seed.path.read_bytes()
+    monkeypatch.setenv(SEED_ENV_VAR, str(seed.path))
+    store = EmbeddingStore.in_model_dir(tmp_path / "model")
+    both = store.encode(ENCODER, TEXTS[:2] + ["how long does shipping take"])
+    assert (store.last_hits, store.last_misses) == (2, 1)
+    assert np.array_equal(both[:2], first)
+    again = EmbeddingStore(store.path)  # its own file now holds all three, seed or not
+    again.encode(ENCODER, TEXTS[:2] + ["how long does shipping take"])
+    assert (again.last_hits, again.last_misses) == (3, 0)
+    reader = EmbeddingStore.seed_only()
+    assert np.array_equal(reader.encode(ENCODER, TEXTS[:2]), first)
+    reader.encode(ENCODER, ["can i pay in chunks"])
+    assert (reader.last_hits, reader.last_misses) == (0, 1)
+    assert seed.path.read_bytes() == seed_bytes  # the seed is only read
+    monkeypatch.delenv(SEED_ENV_VAR)
+    assert EmbeddingStore.seed_only() is None
+
+
 def test_training_with_the_store_equals_training_without_it():
     """A warm store must not change what the bot learns (embeddings are the same numbers)."""
     faq = load_intents(INTENTS_DIR)

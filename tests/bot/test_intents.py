@@ -4,6 +4,7 @@ Each test writes real YAML files under ``tmp_path/intents`` and runs from
 ``tmp_path``, so problems read exactly as an editor sees them:
 ``intents/<file>:<line>: <severity>: <message>``.
 """
+import os
 import pickle
 import random
 import textwrap
@@ -133,6 +134,33 @@ def test_fingerprint_changes_when_any_file_is_edited_added_renamed_or_removed(fa
 
     assert len(set(fingerprints[:4])) == 4
     assert fingerprints[4] == fingerprints[1]  # same files, same bytes: same fingerprint
+
+
+def test_a_file_edited_within_the_clock_resolution_is_read_again(faq):
+    """Parsed files are remembered by their bytes (bot.intent_file), never by name,
+    size and modification time, which an edit within the same clock tick keeps."""
+    path = faq("orders.yaml", ORDERS)
+    stat = path.stat()
+    assert "track my parcel" not in load_intents("intents").by_id["order_status"].examples
+    edited = ORDERS.replace("where is my order", "track my parcel!!")
+    assert len(edited.encode()) == stat.st_size
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert "track my parcel!!" in load_intents("intents").by_id["order_status"].examples
+
+
+def test_the_same_bytes_under_another_name_carry_that_name(faq, tmp_path):
+    faq("orders.yaml", ORDERS)
+    faq("broken.yaml", "intents: [")
+    (tmp_path / "copy").mkdir()
+    for name in ("orders.yaml", "broken.yaml"):
+        (tmp_path / "copy" / name).write_bytes((tmp_path / "intents" / name).read_bytes())
+    first, second = validate_intents("intents"), validate_intents("copy")
+    assert {i.source for i in first.intents} == {"intents/orders.yaml"}
+    assert {i.source for i in second.intents} == {"copy/orders.yaml"}
+    assert [p.file for p in first.problems] == ["intents/broken.yaml"]
+    assert [p.file for p in second.problems] == ["copy/broken.yaml"]
+    assert [p.message for p in first.problems] == [p.message for p in second.problems]
 
 
 def test_fingerprint_dir_matches_the_loaded_set_without_parsing(faq):

@@ -11,6 +11,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
+from bot.embedding_store import EMBEDDINGS_FILE, SEED_ENV_VAR
 from kefu.config import PROJECT_ROOT
 from tests.conftest import copy_intents
 from tests.e2e.pages import log_in, new_agent
@@ -34,7 +35,10 @@ def studio_server(tmp_path_factory, trained_model_dir):
     intents = copy_intents(root / "intents")
     model = root / "model"
     shutil.copytree(trained_model_dir, model)
-    server = LiveServer(root / "instance", model, env={"KEFU_INTENTS_DIR": str(intents)}).start()
+    # Retrain's `bot train` and `bot eval` children reuse the session model's embeddings.
+    server = LiveServer(root / "instance", model, env={
+        "KEFU_INTENTS_DIR": str(intents),
+        SEED_ENV_VAR: str(trained_model_dir / EMBEDDINGS_FILE)}).start()
     server.intents = intents
     yield server
     server.stop()

@@ -70,3 +70,24 @@ def test_widget_script_is_served_from_this_server(client):
         assert response.status_code == 200
         assert response.mimetype == "application/javascript"
         assert b"widget/kefu-widget." in response.data  # the loader names the bundle
+
+
+def test_new_passwords_are_hashed_at_production_cost_unless_the_config_lowers_it(
+        tmp_path, monkeypatch):
+    from kefu.models import User
+
+    monkeypatch.delenv("KEFU_PASSWORD_HASH_METHOD", raising=False)
+    production = create_app({"SECRET_KEY": "x"}, instance_path=tmp_path / "production")
+    cheap = create_app({"SECRET_KEY": "x", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"},
+                       instance_path=tmp_path / "cheap")
+    assert production.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    hashes = {}
+    for name, app in (("production", production), ("cheap", cheap)):
+        with app.app_context():
+            user = User(email=f"{name}@example.com", name=name, role="agent")
+            user.set_password("correct horse battery")
+            assert user.check_password("correct horse battery")
+            assert not user.check_password("wrong horse battery")
+            hashes[name] = user.password_hash
+    assert hashes["production"].startswith("scrypt:32768:8:1$")  # werkzeug's default cost
+    assert hashes["cheap"].startswith("scrypt:1024:8:1$")
