@@ -151,6 +151,16 @@ def run(args):
             "per_message": per_message(load, idle, answered)}
 
 
+def print_counts(what, counts):
+    """One markdown table row of per-message counts (those that round to zero left out),
+    with their total: the database's round trips and Redis's commands read alike."""
+    counts = {k: v for k, v in counts.items() if abs(v) >= 0.005}
+    print(f"| {what} | " + " | ".join(counts) + " | total |")
+    print("|---" * (len(counts) + 2) + "|")
+    print("| per message | " + " | ".join(f"{v:.2f}" for v in counts.values())
+          + f" | **{sum(counts.values()):.2f}** |")
+
+
 def print_report(figures):
     """Markdown tables: round trips and Redis commands, then CPU, per answered message."""
     host, per = figures["machine"], figures["per_message"]
@@ -160,11 +170,7 @@ def print_report(figures):
           f"subtracted; {host['cpu']}, {host['cores']} cores, load average "
           f"{host['load_average']}, {host['date']}")
     print()
-    trips = {k: v for k, v in per["trips"].items() if abs(v) >= 0.005}
-    print("| database round trips | " + " | ".join(trips) + " | total |")
-    print("|---" * (len(trips) + 2) + "|")
-    print("| per message | " + " | ".join(f"{v:.2f}" for v in trips.values())
-          + f" | **{sum(trips.values()):.2f}** |")
+    print_counts("database round trips", per["trips"])
     print()
     print("| statement (its first characters) | per message |")
     print("|---|---|")
@@ -172,11 +178,7 @@ def print_report(figures):
         if n >= 0.05:
             print(f"| `{shape.replace('|', '/')}` | {n:.2f} |")
     print()
-    cmds = {k: v for k, v in per["redis"].items() if abs(v) >= 0.005}
-    print("| Redis commands | " + " | ".join(cmds) + " | total |")
-    print("|---" * (len(cmds) + 2) + "|")
-    print("| per message | " + " | ".join(f"{v:.2f}" for v in cmds.values())
-          + f" | **{sum(cmds.values()):.2f}** |")
+    print_counts("Redis commands", per["redis"])
     print()
     print("| CPU ms per message | " + " | ".join(per["cpu_ms"]) + " |")
     print("|---" * (len(per["cpu_ms"]) + 1) + "|")
