@@ -114,7 +114,7 @@ def measure(target, load, args, questions, workdir):
             "spread_addresses": target.spread_addresses}
     if args.visitors.get(load):
         spec["visitors"] = args.visitors[load]
-    if load == "b" and args.period:
+    if spec["kind"] == "open" and args.period:
         spec["period"] = args.period
     rss_idle = target.rss_mb()
     procs = spawn_generators(spec, args.generators, workdir)
@@ -227,7 +227,7 @@ def parse_args(argv=None):
                         choices=Stack.SERVERS)
     parser.add_argument("--visitors", nargs="+", default=[], metavar="LOAD=N",
                         help="visitors of a load, e.g. a=50 c=1000")
-    parser.add_argument("--period", type=float, help="seconds between questions in load b")
+    parser.add_argument("--period", type=float, help="seconds between a visitor's questions in the open loads (b, c)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds after which an unanswered question is a lost reply")
