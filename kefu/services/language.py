@@ -13,7 +13,12 @@ from kefu.services.bot_bridge import message_language
 
 def notice_language(conversation: Conversation) -> str:
     """The language of ``conversation``'s system notices."""
-    return conversation.language or i18n.pick_language(conversation.visitor.locale)
+    return language_of(conversation.language, conversation.visitor.locale)
+
+
+def language_of(language: str | None, locale: str) -> str:
+    """A conversation's language from its columns: its own, else its visitor's locale."""
+    return language or i18n.pick_language(locale)
 
 
 def note_visitor_text(conversation: Conversation, text: str) -> None:
@@ -25,4 +30,4 @@ def note_visitor_text(conversation: Conversation, text: str) -> None:
 def after_visitor_text(language: str | None, locale: str, text: str) -> str:
     """The conversation's language once the visitor wrote ``text``, from its columns
     (``language``, the visitor's ``locale``): the rule of both write paths."""
-    return message_language(text, language or i18n.pick_language(locale))
+    return message_language(text, language_of(language, locale))
