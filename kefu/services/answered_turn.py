@@ -29,7 +29,7 @@ UPDATE, as every other writer of a chat takes it first (:func:`kefu.models.lock_
 the claim, the takeover, the ORM path's inserts); the visitor's row comes last.  A rival
 that moved the chat out of ``bot`` first makes the UPDATE match nothing.
 
-Anything else returns None before anything is written, and the caller takes the ORM
+Anything else returns `Declined` before anything is written, and the caller takes the ORM
 path (:func:`kefu.services.visitor_actions.post_message`): no open conversation yet, a
 chat not in ``bot``, a handoff or the leave-a-message form, a bot that fails, a
 ``client_msg_id`` sent before (the unique constraint refuses the line: the ORM path
@@ -123,12 +123,26 @@ class Line:
     helpful = None
 
 
-def store(public_id: str, client_msg_id: str, text: str, intent: str | None, bot):
-    """``(conversation, visitor line, [bot line])`` in wire form, committed; or None.
+@dataclass(frozen=True)
+class Declined:
+    """Nothing was written: the ORM path takes the message (see the module's docstring).
 
-    None means nothing was written and the ORM path must take the message (see the
-    module's docstring for when).  The connection is the engine's, not the session's:
-    the session's transaction bookkeeping cost more than these statements.
+    ``verdict``: what the bot made of the message, when it got that far (a handoff, the
+    form, a rival that moved the chat), so the ORM path does not classify it again.
+    """
+
+    verdict: object = None
+
+
+#: Declined before the bot was asked.
+DECLINED = Declined()
+
+
+def store(public_id: str, client_msg_id: str, text: str, intent: str | None, bot):
+    """``(conversation, visitor line, [bot line])`` in wire form, committed; or `Declined`.
+
+    The connection is the engine's, not the session's: the session's transaction
+    bookkeeping cost more than these statements.
     """
     with db.engine.connect() as connection:  # one checkout; rolled back unless committed
         return _store(connection, public_id, client_msg_id, text, intent, bot)
@@ -137,7 +151,7 @@ def store(public_id: str, client_msg_id: str, text: str, intent: str | None, bot
 def _store(connection, public_id, client_msg_id, text, intent, bot):
     row = connection.execute(READ, {"public_id": public_id}).first()
     if row is None or row[5] != "bot":
-        return None
+        return DECLINED
     visitor_id, locale, name, last_seen, cid, _, lang, created_at, read_up_to, agent = row[:10]
     turns = [tuple(row[10:])] if row[10] is not None else []
     if turns and turns[0][1] == "bot" and turns[0][2] in policy.MISSES + policy.NEUTRAL:
@@ -147,10 +161,10 @@ def _store(connection, public_id, client_msg_id, text, intent, bot):
         verdict = bot_turns.verdict_of(bot, text, locale, intent)
         turn = policy.bot_turn(verdict, misses=bot_turns.misses_in_a_row(turns), rules=rules)
         if turn.action not in bot_turns.SAID:
-            return None
+            return Declined(verdict)
         values = bot_turns.reply_values(verdict, turn, bot=bot)
-    except Exception:  # the ORM path hands the chat to a person (bot_error)
-        return None
+    except Exception:  # the ORM path tries again, and hands the chat to a person (bot_error)
+        return DECLINED
     now = utcnow()
     reply_at = utcnow()  # the bot's line comes after the visitor's, and is bot_spoke_at
     visitor_line = {"conversation_id": cid, "visitor_id": visitor_id, "sender": "visitor",
@@ -164,10 +178,10 @@ def _store(connection, public_id, client_msg_id, text, intent, bot):
         if connection.execute(TOUCH, {"cid": cid, "spoke_at": reply_at, "lang":
                                       language.after_visitor_text(lang, locale, text)}
                               ).rowcount != 1:
-            return None  # an agent took the chat over in between
+            return Declined(verdict)  # an agent took the chat over in between
         visitor_line["id"] = connection.execute(LINE, visitor_line).inserted_primary_key[0]
-    except IntegrityError:  # sent before: the ORM path answers the resend
-        return None
+    except IntegrityError:  # sent before: the ORM path answers the resend (its own text)
+        return DECLINED
     offer = bot_turns.open_offer(turns)
     if offer is not None:  # the visitor tapped one of the offered intents, or rephrased
         inbox.take_offer(offer, {intent, verdict.intent if turn.action == "answer" else None},

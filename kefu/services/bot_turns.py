@@ -58,13 +58,15 @@ def ready_bot():
 
 
 def answer(conversation: Conversation, message: Message, locale: str,
-           intent: str | None, bot=None) -> list:
+           intent: str | None, bot=None, verdict=None) -> list:
     """The bot's turn on ``message`` (in ``bot`` or ``waiting``), stored at most once.
 
     The bot thinks while this call holds no database connection (the transaction is
     committed first): under load, classification takes a while, and requests waiting
     for it must not hold the connections every other request needs.  Then the reply
     is claimed and stored in one transaction.  Returns the stored replies in wire form.
+    ``verdict``: the bot's verdict on this message's text, when the Core path
+    (:mod:`kefu.services.answered_turn`) already asked it and declined.
     """
     state = conversation.state
     if state not in BOT_STATES or message.answered:
@@ -76,7 +78,8 @@ def answer(conversation: Conversation, message: Message, locale: str,
     db.session.commit()
     try:
         bot = bot or current_bot()
-        verdict = verdict_of(bot, text, locale, intent)
+        if verdict is None:
+            verdict = verdict_of(bot, text, locale, intent)
         turn = policy.bot_turn(verdict, misses=misses, rules=rules) \
             if state == "bot" else policy.waiting_turn(verdict, rules=rules)
         if turn.action == "handoff" and turn.reason not in policy.ASKED_FOR:

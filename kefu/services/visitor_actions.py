@@ -69,8 +69,9 @@ def post_message(public_id: str, client_msg_id: str, text: str,
     """
     bot = bot_turns.ready_bot()  # before any query: see ready_bot
     answered = answered_turn.store(public_id, client_msg_id, text, intent, bot) \
-        if bot is not None and current_app.config["ANSWERED_TURN_ON_CORE"] else None
-    if answered is not None:  # the common case, on Core in one transaction
+        if bot is not None and current_app.config["ANSWERED_TURN_ON_CORE"] \
+        else answered_turn.DECLINED
+    if not isinstance(answered, answered_turn.Declined):  # the common case, on Core
         conversation, stored, replies = answered
         outcome = _answered(conversation, stored, replies, "bot")
         outcome.echo = [stored]
@@ -105,7 +106,8 @@ def post_message(public_id: str, client_msg_id: str, text: str,
             raise
         return _resent(existing, locale, intent, bot)
     stored = serialize_message(message)
-    replies = bot_turns.answer(conversation, message, locale, intent, bot)
+    replies = bot_turns.answer(conversation, message, locale, intent, bot,
+                               verdict=answered.verdict)
     outcome = _answered(conversation, stored, replies, was)
     drafted = assist.draft(conversation, message, locale, bot)  # state agent only
     if drafted is not None:

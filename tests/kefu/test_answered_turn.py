@@ -162,7 +162,8 @@ def test_a_chat_an_agent_took_over_is_left_to_the_orm_path_and_the_bot_says_noth
         bot = current_bot()
         supervision.take_over(conversation_id, agent.id)
         db.session.remove()
-        assert answered_turn.store(public_id, "a2", "怎么退货", None, bot) is None
+        assert answered_turn.store(public_id, "a2", "怎么退货", None, bot) \
+            == answered_turn.DECLINED  # declined before the bot was asked
         assert db.session.scalars(select(Message).where(Message.client_msg_id == "a2")).all() == []
     ack = send(sio, "怎么退货", client_msg_id="a2")
     assert ack["ok"] is True and ack["duplicate"] is False
@@ -170,3 +171,26 @@ def test_a_chat_an_agent_took_over_is_left_to_the_orm_path_and_the_bot_says_noth
         [line] = db.session.scalars(select(Message).where(Message.client_msg_id == "a2")).all()
         assert line.conversation.state == "agent"
         assert db.session.scalars(select(Message).where(Message.reply_to == "a2")).all() == []
+
+
+def test_a_turn_the_core_path_declines_after_the_bot_thought_is_classified_once(
+        app, visitor, monkeypatch):
+    from kefu.services.bot_bridge import current_bot
+
+    sio = visitor()
+    send(sio, "how do I reset my password", client_msg_id="a1")  # the bot holds the chat
+    with app.app_context():
+        bot = current_bot()
+    asked, decide = [], bot.decide
+
+    def counted(text, **kwargs):  # the real decision, counted
+        asked.append(text)
+        return decide(text, **kwargs)
+
+    monkeypatch.setattr(bot, "decide", counted)
+    ack = send(sio, "给我转人工", client_msg_id="a2")  # a handoff: the Core path declines
+    assert ack["ok"] is True and ack["duplicate"] is False
+    assert asked == ["给我转人工"]  # the ORM path took the Core path's verdict
+    with app.app_context():
+        [line] = db.session.scalars(select(Message).where(Message.client_msg_id == "a2")).all()
+        assert line.answered is True and line.conversation.state == "waiting"
