@@ -227,7 +227,8 @@ def parse_args(argv=None):
                         choices=Stack.SERVERS)
     parser.add_argument("--visitors", nargs="+", default=[], metavar="LOAD=N",
                         help="visitors of a load, e.g. a=50 c=1000")
-    parser.add_argument("--period", type=float, help="seconds between a visitor's questions in the open loads (b, c)")
+    parser.add_argument("--period", type=float,
+                        help="seconds between a visitor's questions in the open loads (b, c)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds after which an unanswered question is a lost reply")

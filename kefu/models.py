@@ -21,12 +21,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.text import normalize
+from kefu.config import Defaults
 from kefu.extensions import Base, db  # noqa: F401  (Base: the metadata of every table)
 
 
 def password_hash_method() -> str:
-    """The app's ``PASSWORD_HASH_METHOD``, or werkzeug's default outside an app."""
-    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+    """The app's ``PASSWORD_HASH_METHOD``, or the configured default outside an app."""
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() \
+        else Defaults.PASSWORD_HASH_METHOD
 
 
 def utcnow() -> datetime:
